@@ -1,0 +1,6 @@
+// Loads the repo's TypeScript straight from source: one SWC transform (legacy decorators + metadata,
+// which type-graphql and MikroORM need and Node's own type stripping does not do) for `npm start`,
+// `npm test`, the scripts and the containers alike. Usage: node --import ./services/kit/register.mjs x.ts
+import { register } from 'node:module';
+
+register('./swc-loader.mjs', import.meta.url);
