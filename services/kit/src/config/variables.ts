@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Assay reads, in one place: parsing, the unknown-variable check and the
+ * README's configuration table all come from this list.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = z.url();
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export interface Variable {
+  schema: z.ZodType;
+  description: string;
+  /** Default as written in the environment; absent means optional with no value. */
+  default?: string;
+}
+
+export const variables = {
+  DATABASE_URL: {
+    schema: url.refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
+    description: 'PostgreSQL server. Unset: `npm start` runs an embedded PostgreSQL under `ASSAY_DATA_DIR`.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    description: 'pino log level.',
+    default: 'info',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: url,
+    description: 'OTLP/HTTP endpoint for traces and metrics. Unset: nothing is exported (metrics stay on `/metrics`).',
+  },
+  OPENAI_API_KEY: {
+    schema: z.string().min(1),
+    description: 'Enables the LLM scorer and reviewer. Never logged.',
+  },
+  OPENAI_BASE_URL: {
+    schema: url,
+    description: 'Any OpenAI-compatible Responses API server.',
+  },
+  ASSAY_HOST: {
+    schema: z.string().min(1),
+    description: 'Interface every process listens on (`0.0.0.0` in containers).',
+    default: '127.0.0.1',
+  },
+  ASSAY_GATEWAY_PORT: { schema: port, description: 'Gateway port (`/graphql`).', default: '4000' },
+  ASSAY_SCORING_PORT: { schema: port, description: 'Scoring subgraph port.', default: '4001' },
+  ASSAY_REVIEW_PORT: { schema: port, description: 'Review subgraph port.', default: '4002' },
+  ASSAY_FAILURE_CATALOG_PORT: { schema: port, description: 'Failure-catalog subgraph port.', default: '4003' },
+  ASSAY_SCORING_URL: {
+    schema: url,
+    description: 'Where the gateway reaches scoring. Default: `http://127.0.0.1:$ASSAY_SCORING_PORT/graphql`.',
+  },
+  ASSAY_REVIEW_URL: {
+    schema: url,
+    description: 'Where the gateway reaches review. Default: `http://127.0.0.1:$ASSAY_REVIEW_PORT/graphql`.',
+  },
+  ASSAY_FAILURE_CATALOG_URL: {
+    schema: url,
+    description:
+      'Where the gateway reaches failure-catalog. Default: `http://127.0.0.1:$ASSAY_FAILURE_CATALOG_PORT/graphql`.',
+  },
+  ASSAY_DATA_DIR: {
+    schema: z.string().min(1),
+    description: 'Embedded PostgreSQL data and local spools.',
+    default: '.assay',
+  },
+  ASSAY_EMBEDDED_PG_PORT: { schema: port, description: 'Port of the embedded PostgreSQL.', default: '54329' },
+  ASSAY_DB_POOL_MAX: { schema: positiveInt, description: 'Connections per process.', default: '10' },
+  ASSAY_DB_CONNECT_RETRY_MS: {
+    schema: positiveInt,
+    description: 'Longest wait between attempts to reach the database while starting.',
+    default: '5000',
+  },
+  ASSAY_SHUTDOWN_TIMEOUT_MS: {
+    schema: positiveInt,
+    description: 'How long a process waits for in-flight requests on SIGTERM before it closes anyway.',
+    default: '10000',
+  },
+  ASSAY_GRAPHQL_MAX_DEPTH: { schema: positiveInt, description: 'Deepest query accepted.', default: '10' },
+  ASSAY_GRAPHQL_INTROSPECTION: {
+    schema: boolean,
+    description: 'Allow introspection and the gateway IDE.',
+    default: 'true',
+  },
+  ASSAY_MAX_DIFF_BYTES: {
+    schema: positiveInt,
+    description: 'Largest diff `startScoringRun` accepts, in bytes.',
+    default: String(2 * 1024 * 1024),
+  },
+} satisfies Record<string, Variable>;
+
+export type VariableName = keyof typeof variables;

@@ -1,0 +1,38 @@
+import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { type GraphQLSchema, parse } from 'graphql';
+import { type BuildSchemaOptions, buildSchema, createResolversMap } from 'type-graphql';
+
+/** Federation 2.x (2.4+ is needed for subscriptions through the gateway). */
+const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])';
+
+export interface SubgraphOptions extends Omit<BuildSchemaOptions, 'skipCheck'> {
+  /** `__resolveReference` per entity type the subgraph owns. */
+  referenceResolvers?: Record<string, { __resolveReference: (ref: never, context: never) => unknown }>;
+}
+
+/**
+ * type-graphql schema -> Apollo subgraph schema: print it with its directives, add the federation
+ * link, rebuild with `buildSubgraphSchema`, and merge type-graphql's resolvers with the reference ones.
+ */
+export async function buildSubgraph(options: SubgraphOptions): Promise<GraphQLSchema> {
+  const { referenceResolvers = {}, ...buildOptions } = options;
+  const schema = await buildSchema({ ...buildOptions, skipCheck: true });
+  const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
+  for (const [type, reference] of Object.entries(referenceResolvers)) {
+    resolvers[type] = { ...resolvers[type], ...reference };
+  }
+  return buildSubgraphSchema([
+    {
+      typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
+      resolvers: resolvers as GraphQLResolverMap<unknown>,
+    },
+  ]);
+}
+
+/** The SDL a subgraph contributes to composition (`schema/subgraphs/<name>.graphql`). */
+export function printSubgraphSdl(schema: GraphQLSchema): string {
+  return `${printSubgraphSchema(schema).trim()}\n`;
+}

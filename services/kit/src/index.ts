@@ -1,0 +1,25 @@
+export { ConfigError, loadConfig } from './config/config.ts';
+export { type VariableName, variables } from './config/variables.ts';
+export { EmbeddedPostgres } from './database/embedded-postgres.ts';
+export { createOrm, describeUrl, type EntityManager, MikroORM, migrate } from './database/orm.ts';
+export { AppError, BadUserInputError, NotFoundError } from './errors.ts';
+export {
+  type Connection,
+  ConnectionType,
+  decodeCursor,
+  encodeCursor,
+  PageInfo,
+  pageSize,
+  toPage,
+} from './graphql/pagination.ts';
+export { buildSubgraph, printSubgraphSdl } from './graphql/subgraph.ts';
+export { Health } from './http/health.ts';
+export { createLogger, type Logger } from './logging/logger.ts';
+export {
+  type App,
+  type AppDeps,
+  type RunningService,
+  runService,
+  type ServiceModule,
+  startService,
+} from './service/service.ts';

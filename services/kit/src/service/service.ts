@@ -1,0 +1,172 @@
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { Constructor } from '@mikro-orm/core';
+import type { Migration } from '@mikro-orm/migrations';
+import type { GraphQLSchema } from 'graphql';
+import { loadConfig } from '../config/config.ts';
+import { connectWithRetry, createOrm, describeUrl, type MikroORM, migrate } from '../database/orm.ts';
+import { createFormatError } from '../graphql/format-error.ts';
+import { Health } from '../http/health.ts';
+import { createServiceServer, listen } from '../http/server.ts';
+import { Shutdown } from '../lifecycle/shutdown.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
+
+export type PortVariable = 'ASSAY_SCORING_PORT' | 'ASSAY_REVIEW_PORT' | 'ASSAY_FAILURE_CATALOG_PORT';
+
+const SERVICE_VARIABLES = [
+  'DATABASE_URL',
+  'LOG_LEVEL',
+  'ASSAY_HOST',
+  'ASSAY_DB_POOL_MAX',
+  'ASSAY_DB_CONNECT_RETRY_MS',
+  'ASSAY_SHUTDOWN_TIMEOUT_MS',
+  'ASSAY_GRAPHQL_INTROSPECTION',
+] as const;
+
+export type ServiceConfig = ReturnType<typeof loadServiceConfig>;
+
+function loadServiceConfig(port: PortVariable, env: NodeJS.ProcessEnv) {
+  return loadConfig([...SERVICE_VARIABLES, port], env);
+}
+
+export interface AppDeps {
+  orm: MikroORM;
+  log: Logger;
+  health: Health;
+  env: NodeJS.ProcessEnv;
+}
+
+/** What a service's `app.ts` builds: its schema, and background work started once the database is up. */
+export interface App {
+  schema: GraphQLSchema;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+/** Everything that makes a process out of a service: a subgraph on its own PostgreSQL schema. */
+export interface ServiceModule {
+  name: string;
+  dbSchema: string;
+  portVariable: PortVariable;
+  entities: Constructor[];
+  migrations: Constructor<Migration>[];
+  createApp(deps: AppDeps): Promise<App>;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  orm: MikroORM;
+  log: Logger;
+  health: Health;
+  /** Resolves once connected, migrated and background work started. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts a service without owning the process (tests use it with port 0):
+ * listen first, so `/healthz` answers while the database is still being reached; `/readyz` stays
+ * 503 until connected and migrated.
+ */
+export async function startService(
+  module: ServiceModule,
+  options: { env?: NodeJS.ProcessEnv; telemetry?: Telemetry } = {},
+): Promise<RunningService> {
+  const env = options.env ?? process.env;
+  const config = loadServiceConfig(module.portVariable, env);
+  const log = createLogger(module.name, config.LOG_LEVEL);
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for you)');
+  const health = new Health();
+  const orm = await createOrm({
+    url: config.DATABASE_URL,
+    schema: module.dbSchema,
+    entities: module.entities,
+    migrations: module.migrations,
+    poolMax: config.ASSAY_DB_POOL_MAX,
+  });
+  let migrated = false;
+  health.register('database', async () => {
+    if (!migrated) return { ok: false, detail: 'connecting' };
+    await orm.em.getConnection().execute('select 1');
+    return { ok: true };
+  });
+  const app = await module.createApp({ orm, log, health, env });
+  const shutdown = new Shutdown(log, config.ASSAY_SHUTDOWN_TIMEOUT_MS);
+  shutdown.add('telemetry', () => options.telemetry?.shutdown());
+  shutdown.add('database', () => orm.close());
+
+  const apollo = new ApolloServer({
+    schema: app.schema,
+    formatError: createFormatError(log),
+    includeStacktraceInErrorResponses: false,
+    introspection: config.ASSAY_GRAPHQL_INTROSPECTION,
+    csrfPrevention: true,
+    // Traces go to OpenTelemetry, not Apollo's inline ftv1 format.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  const server = createServiceServer({
+    apollo,
+    health,
+    context: async () => ({}),
+    prometheus: options.telemetry?.prometheus,
+  });
+  apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer: server }));
+  await apollo.start();
+  shutdown.add('http', async () => {
+    health.markShuttingDown();
+    await apollo.stop();
+  });
+  await listen(server, config[module.portVariable], config.ASSAY_HOST);
+  const port = (server.address() as AddressInfo).port;
+
+  const abort = new AbortController();
+  const ready = (async () => {
+    log.info({ database: describeUrl(config.DATABASE_URL!) }, 'connecting to the database');
+    await connectWithRetry(orm, log, { maxDelayMs: config.ASSAY_DB_CONNECT_RETRY_MS, signal: abort.signal });
+    const applied = await migrate(orm);
+    migrated = true;
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    await app.start?.();
+    shutdown.add('app', () => app.stop?.());
+    log.info({ port }, `${module.name} ready`);
+  })();
+  shutdown.add('startup', () => abort.abort());
+  ready.catch((error) => log.error({ err: error }, 'start-up failed'));
+
+  return {
+    url: `http://${config.ASSAY_HOST}:${port}/graphql`,
+    port,
+    orm,
+    log,
+    health,
+    ready,
+    stop: () => shutdown.run(),
+  };
+}
+
+/** The body of every service's `main.ts`: start, stop on SIGTERM/SIGINT, one-line errors. */
+export async function runService(module: ServiceModule, telemetry: Telemetry): Promise<void> {
+  try {
+    const service = await startService(module, { telemetry });
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) process.exit(1); // a second signal: stop waiting
+      stopping = true;
+      void service.stop().then(() => process.exit(0));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    await service.ready.catch(async () => {
+      await service.stop();
+      process.exit(1);
+    });
+  } catch (error) {
+    process.stderr.write(`${module.name}: ${(error as Error).message}\n`);
+    await telemetry.shutdown().catch(() => undefined);
+    process.exit(2);
+  }
+}

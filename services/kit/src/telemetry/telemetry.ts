@@ -1,0 +1,60 @@
+import { register } from 'node:module';
+import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+
+/**
+ * Started by every process before anything else is imported (see `main.ts`): instrumentation
+ * patches modules as they load, so a module loaded earlier is never traced.
+ */
+export interface Telemetry {
+  /** Prometheus text exposition, served on each process's `/metrics`. */
+  prometheus: PrometheusExporter;
+  shutdown(): Promise<void>;
+}
+
+let started: Telemetry | undefined;
+
+export function startTelemetry(serviceName: string): Telemetry {
+  if (started) return started;
+  // ESM modules are patched through import-in-the-middle's loader hook.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Without an endpoint nothing is exported over the network; trace context still propagates (W3C).
+  const otlp = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const metricReaders: IMetricReader[] = [prometheus];
+  if (otlp) metricReaders.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
+  const sdk = new NodeSDK({
+    serviceName,
+    autoDetectResources: false,
+    metricReaders,
+    ...(otlp ? { traceExporter: new OTLPTraceExporter() } : { spanProcessors: [] }),
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? ''),
+      }),
+      new UndiciInstrumentation(),
+      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      new GraphQLInstrumentation({ mergeItems: true, allowValues: false, ignoreTrivialResolveSpans: true }),
+      new PinoInstrumentation({ disableLogSending: true }),
+    ],
+  });
+  sdk.start();
+  started = {
+    prometheus,
+    async shutdown() {
+      await sdk.shutdown();
+    },
+  };
+  return started;
+}
+
+export const meter = () => metrics.getMeter('assay');
