@@ -1,6 +1,8 @@
 export { ConfigError, loadConfig } from './config/config.ts';
+export { SUBGRAPHS, type SubgraphName } from './config/subgraphs.ts';
 export { type VariableName, variables } from './config/variables.ts';
 export { EmbeddedPostgres } from './database/embedded-postgres.ts';
+export { isUuid, paginate } from './database/paginate.ts';
 export { createOrm, describeUrl, type EntityManager, MikroORM, migrate } from './database/orm.ts';
 export { AppError, BadUserInputError, NotFoundError } from './errors.ts';
 export {
@@ -14,6 +16,7 @@ export {
 } from './graphql/pagination.ts';
 export { buildSubgraph, printSubgraphSdl } from './graphql/subgraph.ts';
 export { Health } from './http/health.ts';
+export { listen } from './http/server.ts';
 export { createLogger, type Logger } from './logging/logger.ts';
 export {
   type App,

@@ -15,11 +15,8 @@ export const scoringService: ServiceModule = {
   async createApp({ orm, env }) {
     const config = loadConfig(['ASSAY_MAX_DIFF_BYTES'], env);
     const runs = new RunService(orm, { maxDiffBytes: config.ASSAY_MAX_DIFF_BYTES });
-    const resolvers = new Map<unknown, unknown>([[RunResolver, new RunResolver(runs)]]);
     const schema = await buildSubgraph({
-      resolvers: [RunResolver],
-      container: { get: (type) => resolvers.get(type) },
-      validate: { forbidUnknownValues: false },
+      resolvers: [new RunResolver(runs)],
       referenceResolvers: runReference(runs),
     });
     return { schema };

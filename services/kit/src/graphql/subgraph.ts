@@ -8,7 +8,9 @@ import { type BuildSchemaOptions, buildSchema, createResolversMap } from 'type-g
 const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])';
 
-export interface SubgraphOptions extends Omit<BuildSchemaOptions, 'skipCheck'> {
+export interface SubgraphOptions extends Omit<BuildSchemaOptions, 'skipCheck' | 'resolvers' | 'container'> {
+  /** Resolver instances, constructed by the app with their services (no DI container needed). */
+  resolvers: [object, ...object[]];
   /** `__resolveReference` per entity type the subgraph owns. */
   referenceResolvers?: Record<string, { __resolveReference: (ref: never, context: never) => unknown }>;
 }
@@ -18,8 +20,14 @@ export interface SubgraphOptions extends Omit<BuildSchemaOptions, 'skipCheck'> {
  * link, rebuild with `buildSubgraphSchema`, and merge type-graphql's resolvers with the reference ones.
  */
 export async function buildSubgraph(options: SubgraphOptions): Promise<GraphQLSchema> {
-  const { referenceResolvers = {}, ...buildOptions } = options;
-  const schema = await buildSchema({ ...buildOptions, skipCheck: true });
+  const { referenceResolvers = {}, resolvers: instances, ...buildOptions } = options;
+  const schema = await buildSchema({
+    validate: { forbidUnknownValues: false },
+    ...buildOptions,
+    resolvers: instances.map((i) => i.constructor) as [Function, ...Function[]],
+    container: { get: (type) => instances.find((i) => i.constructor === type) },
+    skipCheck: true,
+  });
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, reference] of Object.entries(referenceResolvers)) {
     resolvers[type] = { ...resolvers[type], ...reference };

@@ -160,6 +160,8 @@ export async function runService(module: ServiceModule, telemetry: Telemetry): P
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Started by `npm start`: stop with the supervisor even if it was killed outright.
+    process.on('disconnect', onSignal);
     await service.ready.catch(async () => {
       await service.stop();
       process.exit(1);

@@ -1,4 +1,4 @@
-import { BadUserInputError, type MikroORM, NotFoundError, pageSize, toPage, decodeCursor } from '@assay/kit';
+import { BadUserInputError, isUuid, type MikroORM, NotFoundError, paginate } from '@assay/kit';
 import { trace } from '@opentelemetry/api';
 import { ScoringRun } from './run.entity.ts';
 import type { StartScoringRunInput } from './run.inputs.ts';
@@ -49,25 +49,13 @@ export class RunService {
   }
 
   find(id: string, tenantId = 'default'): Promise<ScoringRun | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.orm.em.fork().findOne(ScoringRun, { id, tenantId });
   }
 
-  async list(first: number | null | undefined, after: string | null | undefined, tenantId = 'default') {
-    const size = pageSize(first);
-    const cursor = decodeCursor(after);
-    const rows = await this.orm.em.fork().find(
-      ScoringRun,
-      cursor
-        ? {
-            tenantId,
-            $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-          }
-        : { tenantId },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
-    );
-    return toPage(rows, size);
+  list(first: number | null | undefined, after: string | null | undefined, tenantId = 'default') {
+    return paginate(this.orm.em.fork(), ScoringRun, { tenantId }, { first, after });
   }
+
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,127 @@
+// npm start: the whole system on one machine. Without DATABASE_URL it runs an embedded PostgreSQL
+// (data under ASSAY_DATA_DIR, reused across restarts), then the three subgraphs, then the gateway,
+// and prints the gateway URL once every process is ready. Ctrl-C / SIGTERM stops them in reverse
+// order (gateway, subgraphs, database) and leaves nothing running.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, EmbeddedPostgres, loadConfig, SUBGRAPHS } from '@assay/kit';
+import pg from 'pg';
+
+const ROOT = join(import.meta.dirname, '..');
+const REGISTER = join(ROOT, 'services', 'kit', 'register.mjs');
+
+let config: ReturnType<typeof load>;
+function load() {
+  return loadConfig([
+    'DATABASE_URL',
+    'ASSAY_DATA_DIR',
+    'ASSAY_EMBEDDED_PG_PORT',
+    'ASSAY_HOST',
+    'ASSAY_GATEWAY_PORT',
+    'ASSAY_SHUTDOWN_TIMEOUT_MS',
+    ...SUBGRAPHS.map((s) => s.portVariable),
+  ]);
+}
+try {
+  config = load();
+} catch (error) {
+  process.stderr.write(`assay: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const say = (line: string) => process.stderr.write(`assay: ${line}\n`);
+const children: { name: string; child: ChildProcess }[] = [];
+let database: EmbeddedPostgres | undefined;
+let stopping = false;
+
+async function startDatabase(): Promise<string> {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  database = new EmbeddedPostgres({
+    dataDir: join(config.ASSAY_DATA_DIR, 'pg'),
+    port: config.ASSAY_EMBEDDED_PG_PORT,
+  });
+  const fresh = !database.initialised;
+  if (fresh) say(`initialising an embedded PostgreSQL in ${database.dataDir}`);
+  await database.initialise();
+  await database.start();
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  const exists = await admin.query('select 1 from pg_database where datname = $1', ['assay']);
+  if (exists.rowCount === 0) await admin.query('create database assay');
+  await admin.end();
+  say(`embedded PostgreSQL on 127.0.0.1:${config.ASSAY_EMBEDDED_PG_PORT}${fresh ? ' (new)' : ''}`);
+  return database.url.replace(/\/postgres$/, '/assay');
+}
+
+function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  // Spawned directly (not through npx/npm exec, which do not forward signals), in their own process
+  // group so a terminal's Ctrl-C reaches only this supervisor, which stops them in order. The IPC
+  // channel makes a child stop by itself if this supervisor dies.
+  const child = spawn(process.execPath, ['--import', REGISTER, entry], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
+  children.push({ name, child });
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    say(`${name} exited unexpectedly (${code ?? signal}); stopping everything`);
+    void stop(1);
+  });
+  return child;
+}
+
+async function waitReady(name: string, url: string, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} did not start`);
+    const ok = await fetch(url)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return;
+    await sleep(100);
+  }
+}
+
+async function stop(code: number): Promise<never> {
+  if (stopping) return new Promise(() => {});
+  stopping = true;
+  // Reverse order: the gateway first, so no new work reaches a stopping subgraph.
+  for (const { name, child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const done = await Promise.race([exited.then(() => true), sleep(config.ASSAY_SHUTDOWN_TIMEOUT_MS + 2000, false)]);
+    if (!done) {
+      say(`${name} did not stop in time; killing it`);
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+  await database?.stop();
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  const databaseUrl = await startDatabase();
+  const env = { ...process.env, DATABASE_URL: databaseUrl };
+  const host = config.ASSAY_HOST === '0.0.0.0' ? '127.0.0.1' : config.ASSAY_HOST;
+  await Promise.all(
+    SUBGRAPHS.map(({ name, portVariable }) => {
+      const child = startProcess(name, `services/${name}/src/main.ts`, env);
+      return waitReady(name, `http://${host}:${config[portVariable]}/readyz`, child);
+    }),
+  );
+  const gateway = startProcess('gateway', 'services/gateway/src/main.ts', env);
+  await waitReady('gateway', `http://${host}:${config.ASSAY_GATEWAY_PORT}/readyz`, gateway);
+  process.stdout.write(`Assay is ready: http://${host}:${config.ASSAY_GATEWAY_PORT}/graphql\n`);
+} catch (error) {
+  if (!stopping) {
+    say((error as Error).message.split('\n')[0] ?? 'start-up failed');
+    await stop(1);
+  }
+}

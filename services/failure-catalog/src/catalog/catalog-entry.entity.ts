@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum Severity {
+  LOW = 'LOW',
+  MEDIUM = 'MEDIUM',
+  HIGH = 'HIGH',
+  CRITICAL = 'CRITICAL',
+}
+registerEnumType(Severity, { name: 'Severity' });
+
+@Entity({ tableName: 'catalog_entry' })
+@Unique({ properties: ['tenantId', 'errorCode'] })
+@ObjectType('CatalogEntry', { description: 'A known failure and how to recover from it.' })
+export class CatalogEntry {
+  @PrimaryKey({ type: 'uuid' })
+  @Field(() => ID)
+  id: string = randomUUID();
+
+  @Property({ type: 'text', default: 'default' })
+  tenantId = 'default';
+
+  @Property({ type: 'text' })
+  @Field(() => String, { description: 'The error code this entry describes, e.g. DB_CONNECTION_LOST.' })
+  errorCode!: string;
+
+  @Property({ type: 'text' })
+  @Field(() => String)
+  title!: string;
+
+  @Property({ type: 'text' })
+  @Field(() => String)
+  category!: string;
+
+  @Enum({ items: () => Severity })
+  @Field(() => Severity)
+  severity: Severity = Severity.MEDIUM;
+
+  @Property({ type: 'boolean' })
+  @Field(() => Boolean)
+  retryable = false;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  recoveryMode: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  recoverySuggestion: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  @Field(() => GraphQLDateTime)
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Field(() => GraphQLDateTime)
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,34 @@
+import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+import { Severity } from './catalog-entry.entity.ts';
+
+@InputType({ description: 'Creates the entry for `errorCode`, or replaces it.' })
+export class CatalogEntryInput {
+  @Field(() => String)
+  @Matches(/^[A-Z][A-Z0-9_]{1,79}$/, { message: 'errorCode must be UPPER_SNAKE_CASE, 2 to 80 characters' })
+  errorCode!: string;
+
+  @Field(() => String)
+  @Length(1, 200)
+  title!: string;
+
+  @Field(() => String)
+  @Length(1, 80)
+  category!: string;
+
+  @Field(() => Severity, { defaultValue: Severity.MEDIUM })
+  severity: Severity = Severity.MEDIUM;
+
+  @Field(() => Boolean, { defaultValue: false })
+  retryable = false;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(80)
+  recoveryMode?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(2000)
+  recoverySuggestion?: string | null;
+}

@@ -1,0 +1,36 @@
+import { ConnectionType } from '@assay/kit';
+import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { CatalogEntry } from '../catalog/catalog-entry.entity.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import { FailureMatch } from './failure-match.entity.ts';
+import { FailureFilter } from './failure.inputs.ts';
+import type { FailureService } from './failure.service.ts';
+
+const FailureMatchConnection = ConnectionType(FailureMatch, 'FailureMatchConnection');
+
+@Resolver(() => FailureMatch)
+export class FailureResolver {
+  constructor(
+    private readonly failures: FailureService,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  @Query(() => FailureMatch, { nullable: true })
+  failure(@Arg('id', () => ID) id: string): Promise<FailureMatch | null> {
+    return this.failures.find(id);
+  }
+
+  @Query(() => FailureMatchConnection, { description: 'Failures, newest first.' })
+  failures(
+    @Arg('filter', () => FailureFilter, { nullable: true }) filter: FailureFilter | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ) {
+    return this.failures.list(filter, first, after);
+  }
+
+  @FieldResolver(() => CatalogEntry, { nullable: true })
+  catalogEntry(@Root() failure: FailureMatch): Promise<CatalogEntry | null> | null {
+    return failure.catalogEntryId ? this.catalog.findById(failure.catalogEntryId) : null;
+  }
+}

@@ -1,0 +1,38 @@
+import { Directive, Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
+import { FailureMatch } from '../failures/failure-match.entity.ts';
+import type { FailureService } from '../failures/failure.service.ts';
+
+/** Scoring's and review's runs, known here only by id, extended with their failures. */
+@ObjectType('ScoringRun')
+@Directive('@key(fields: "id")')
+export class ScoringRunRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+@ObjectType('ReviewRun')
+@Directive('@key(fields: "id")')
+export class ReviewRunRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+@Resolver(() => ScoringRunRef)
+export class ScoringRunFailuresResolver {
+  constructor(private readonly failures: FailureService) {}
+
+  @FieldResolver(() => [FailureMatch], { description: 'Failures recorded for this run, oldest first.' })
+  failures(@Root() run: ScoringRunRef): Promise<FailureMatch[]> {
+    return this.failures.forRun(run.id);
+  }
+}
+
+@Resolver(() => ReviewRunRef)
+export class ReviewRunFailuresResolver {
+  constructor(private readonly failures: FailureService) {}
+
+  @FieldResolver(() => [FailureMatch], { description: 'Failures recorded for this run, oldest first.' })
+  failures(@Root() run: ReviewRunRef): Promise<FailureMatch[]> {
+    return this.failures.forRun(run.id);
+  }
+}

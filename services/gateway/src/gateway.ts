@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { type Logger, loadConfig, SUBGRAPHS } from '@assay/kit';
+import type { Telemetry } from '@assay/kit/telemetry';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+
+export const SUPERGRAPH_PATH = join(import.meta.dirname, '..', '..', '..', 'schema', 'supergraph.graphql');
+
+const VARIABLES = [
+  'LOG_LEVEL',
+  'ASSAY_HOST',
+  'ASSAY_GATEWAY_PORT',
+  'ASSAY_GRAPHQL_MAX_DEPTH',
+  'ASSAY_GRAPHQL_INTROSPECTION',
+  ...SUBGRAPHS.flatMap((s) => [s.portVariable, s.urlVariable]),
+] as const;
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(VARIABLES, env);
+}
+
+/** Where each subgraph is reached: its ASSAY_*_URL, else localhost on its ASSAY_*_PORT. */
+export function subgraphUrls(config: GatewayConfig): Record<string, string> {
+  return Object.fromEntries(
+    SUBGRAPHS.map((s) => [s.name, config[s.urlVariable] ?? `http://127.0.0.1:${config[s.portVariable]}/graphql`]),
+  );
+}
+
+/**
+ * Hive Gateway on the checked-in supergraph: GraphQL over HTTP (and SSE) plus graphql-ws on the same
+ * `/graphql` path, an IDE that works offline, and limits on depth, aliases, tokens and cost.
+ * Subscriptions reach subgraphs over graphql-ws (Apollo Server subgraphs do not speak SSE).
+ */
+export function createGateway(config: GatewayConfig, log: Logger, telemetry?: Telemetry): Server {
+  const urls = subgraphUrls(config);
+  const gateway = createGatewayRuntime({
+    supergraph: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    logging: hiveLogLevel(config.LOG_LEVEL),
+    landingPage: false,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/healthz',
+    readinessCheckEndpoint: '/readyz',
+    graphiql: config.ASSAY_GRAPHQL_INTROSPECTION ? { title: 'Assay' } : false,
+    renderGraphiQL,
+    disableIntrospection: config.ASSAY_GRAPHQL_INTROSPECTION ? undefined : { disableIf: () => true },
+    transportEntries: {
+      ...Object.fromEntries(SUBGRAPHS.map((s) => [s.name, { location: urls[s.name] }])),
+      '*.http': { options: { subscriptions: { kind: 'ws', location: '/graphql' } } },
+    },
+    plugins: () => [
+      maxDepthPlugin({ n: config.ASSAY_GRAPHQL_MAX_DEPTH, flattenFragments: true }),
+      maxAliasesPlugin({ n: 15 }),
+      maxTokensPlugin({ n: 2000 }),
+      costLimitPlugin({ maxCost: 5000 }),
+    ],
+  });
+
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics' && telemetry) return telemetry.prometheus.getMetricsRequestHandler(req, res);
+    return gateway(req, res);
+  });
+
+  const sockets = new WebSocketServer({ server, path: '/graphql' });
+  useServer(
+    {
+      execute: (args) => (args.rootValue as Enveloped).execute(args),
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length > 0 ? errors : args;
+      },
+    },
+    sockets,
+  );
+  server.on('close', () => {
+    sockets.close();
+    void gateway.dispose();
+  });
+  log.debug({ subgraphs: urls }, 'gateway configured');
+  return server;
+}
+
+/** Hive's logger knows debug/info/warn/error; pino's fatal and silent map onto error and off. */
+function hiveLogLevel(level: string): 'debug' | 'info' | 'warn' | 'error' | false {
+  if (level === 'silent') return false;
+  if (level === 'trace') return 'debug';
+  if (level === 'fatal') return 'error';
+  return level as 'debug' | 'info' | 'warn' | 'error';
+}
+
+interface Enveloped {
+  execute: (args: unknown) => unknown;
+  subscribe: (args: unknown) => unknown;
+}
