@@ -38,14 +38,14 @@ RUN test -f "services/${SERVICE}/src/main.ts" \
       || { echo "services/${SERVICE}/src/main.ts does not exist" >&2; exit 1; } \
     && mkdir -p /app/.assay && chown node:node /app/.assay
 
-# The spool (ASSAY_DATA_DIR) is the only path the process writes; everything else stays root-owned.
+# The spool (ASSAY_DATA_DIR) is the one app directory the process writes; the code stays root-owned.
 ENV NODE_ENV=production \
     ASSAY_HOST=0.0.0.0 \
     ASSAY_DATA_DIR=/app/.assay
 ENV SERVICE=${SERVICE}
 USER node
 
-# Liveness only (/healthz): readiness, which needs the database, is the orchestrator's business.
+# Liveness only (/healthz): readiness (/readyz, dependencies) is checked by compose and Kubernetes.
 # Each service has its own port variable, so compose sets HEALTH_PORT; the fallback keeps a bare
 # `docker run` healthy on the default ports.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Every environment variable Assay reads, in one place: parsing, the unknown-variable check and the
  * README's configuration table all come from this list.
  */
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number().int().min(0).max(65535); // 0: any free port (tests)
 const positiveInt = z.coerce.number().int().positive();
 const url = z.url();
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

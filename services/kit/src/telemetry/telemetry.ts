@@ -1,4 +1,3 @@
-import { register } from 'node:module';
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
@@ -10,6 +9,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /**
  * Started by every process before anything else is imported (see `main.ts`): instrumentation
@@ -23,10 +23,8 @@ export interface Telemetry {
 
 let started: Telemetry | undefined;
 
-export function startTelemetry(serviceName: string): Telemetry {
+export function startTelemetry(serviceName: string, options: { spanProcessors?: SpanProcessor[] } = {}): Telemetry {
   if (started) return started;
-  // ESM modules are patched through import-in-the-middle's loader hook.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   // Without an endpoint nothing is exported over the network; trace context still propagates (W3C).
   const otlp = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
@@ -36,7 +34,11 @@ export function startTelemetry(serviceName: string): Telemetry {
     serviceName,
     autoDetectResources: false,
     metricReaders,
-    ...(otlp ? { traceExporter: new OTLPTraceExporter() } : { spanProcessors: [] }),
+    ...(options.spanProcessors
+      ? { spanProcessors: options.spanProcessors }
+      : otlp
+        ? { traceExporter: new OTLPTraceExporter() }
+        : { spanProcessors: [] }),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? ''),

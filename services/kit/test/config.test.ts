@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '@assay/kit';
+
+describe('loadConfig', () => {
+  it('applies defaults and coerces types', () => {
+    const config = loadConfig(['ASSAY_SCORING_PORT', 'ASSAY_GRAPHQL_INTROSPECTION', 'LOG_LEVEL'], {});
+    assert.deepEqual(config, { ASSAY_SCORING_PORT: 4001, ASSAY_GRAPHQL_INTROSPECTION: true, LOG_LEVEL: 'info' });
+  });
+
+  it('reports every malformed variable at once, naming each', () => {
+    const error = capture(() =>
+      loadConfig(['ASSAY_SCORING_PORT', 'LOG_LEVEL', 'ASSAY_DB_POOL_MAX'], {
+        ASSAY_SCORING_PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        ASSAY_DB_POOL_MAX: '-3',
+      }),
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.split(' ')[0]),
+      ['ASSAY_SCORING_PORT', 'LOG_LEVEL', 'ASSAY_DB_POOL_MAX'],
+    );
+    assert.match(error.message, /^invalid configuration: ASSAY_SCORING_PORT .*\(got "eighty"\)/);
+    assert.ok(!error.message.includes('\n'), 'the message is one line');
+  });
+
+  it('rejects an unknown ASSAY_ variable and suggests the closest known one', () => {
+    const error = capture(() => loadConfig(['ASSAY_SCORING_PORT'], { ASSAY_SCORNG_PORT: '1' }));
+    assert.equal(error.problems[0], 'ASSAY_SCORNG_PORT is not a known variable (did you mean ASSAY_SCORING_PORT?)');
+  });
+
+  it('never echoes the value of a URL or key', () => {
+    const error = capture(() =>
+      loadConfig(['DATABASE_URL', 'OPENAI_API_KEY'], { DATABASE_URL: 'mysql://root:hunter2@db', OPENAI_API_KEY: '' }),
+    );
+    assert.match(error.message, /DATABASE_URL/);
+    assert.ok(!error.message.includes('hunter2'));
+  });
+
+  it('treats an empty value as unset', () => {
+    assert.equal(loadConfig(['OPENAI_API_KEY'], { OPENAI_API_KEY: '' }).OPENAI_API_KEY, undefined);
+  });
+});
+
+function capture(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error;
+  }
+  assert.fail('expected a ConfigError');
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gql, startTestService } from '@assay/kit/testing';
+import { scoringService } from '../src/app.ts';
+
+const START = `mutation Start($input: StartScoringRunInput!) {
+  startScoringRun(input: $input) { id status progressPct attempt scorer idempotencyKey persistence
+    subject { repository prNumber title diffBytes } createdAt updatedAt }
+}`;
+const DIFF = 'diff --git a/x.ts b/x.ts\n--- a/x.ts\n+++ b/x.ts\n@@ -1 +1 @@\n-a\n+b\n';
+
+describe('scoring runs (real PostgreSQL)', () => {
+  let service: Awaited<ReturnType<typeof startTestService>>;
+  before(async () => {
+    service = await startTestService(scoringService, { ASSAY_MAX_DIFF_BYTES: '1000' });
+  });
+  after(() => service.stopAndDrop());
+
+  it('starts a run QUEUED and reads it back from the database', async () => {
+    const started = await gql(service.url, START, {
+      input: { subject: { repository: 'acme/api', prNumber: 7, title: 'Fix', diff: DIFF } },
+    });
+    assert.equal(started.errors, undefined);
+    const run = started.data!.startScoringRun;
+    assert.equal(run.status, 'QUEUED');
+    assert.equal(run.scorer, 'RULES');
+    assert.equal(run.persistence, 'PENDING');
+    assert.deepEqual(run.subject, { repository: 'acme/api', prNumber: 7, title: 'Fix', diffBytes: DIFF.length });
+
+    const [row] = await service.orm.em
+      .getConnection()
+      .execute('select status, diff, tenant_id from scoring.scoring_run where id = ?', [run.id]);
+    assert.deepEqual(row, { status: 'QUEUED', diff: DIFF, tenant_id: 'default' });
+
+    const read = await gql(service.url, 'query($id: ID!) { scoringRun(id: $id) { id status } }', { id: run.id });
+    assert.deepEqual(read.data!.scoringRun, { id: run.id, status: 'QUEUED' });
+  });
+
+  it('returns the same run for the same idempotency key', async () => {
+    const input = { subject: { repository: 'acme/api', diff: DIFF }, idempotencyKey: 'ci-build-42' };
+    const first = await gql(service.url, START, { input });
+    const second = await gql(service.url, START, { input });
+    assert.equal(first.data!.startScoringRun.id, second.data!.startScoringRun.id);
+    const [{ count }] = await service.orm.em
+      .getConnection()
+      .execute("select count(*)::int as count from scoring.scoring_run where idempotency_key = 'ci-build-42'");
+    assert.equal(count, 1);
+  });
+
+  it('answers null for an unknown or malformed id', async () => {
+    const unknown = await gql(service.url, '{ scoringRun(id: "8f14e45f-ceea-467a-9e4b-2f2c3f4a1b2c") { id } }');
+    assert.deepEqual(unknown.data, { scoringRun: null });
+    const malformed = await gql(service.url, '{ scoringRun(id: "not-an-id") { id } }');
+    assert.deepEqual(malformed.data, { scoringRun: null });
+  });
+
+  it('rejects bad input with BAD_USER_INPUT and an actionable message', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ repository: 'no-slash', diff: DIFF }, /repository must look like owner\/name/],
+      [{ repository: 'a/b', diff: '   ' }, /subject\.diff is empty/],
+      [{ repository: 'a/b', diff: 'x'.repeat(1001) }, /1001 bytes; the limit is 1000/],
+      [{ repository: 'a/b', prNumber: -1, diff: DIFF }, /prNumber must be a positive/],
+    ];
+    for (const [subject, message] of cases) {
+      const result = await gql(service.url, START, { input: { subject } });
+      assert.equal(result.status, 200);
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(subject));
+      assert.match(result.errors![0]!.message, message);
+    }
+  });
+
+  it('pages newest first with opaque cursors and rejects bad page arguments', async () => {
+    for (let i = 0; i < 3; i++) {
+      await gql(service.url, START, { input: { subject: { repository: `acme/page-${i}`, diff: DIFF } } });
+    }
+    const page = `query($first: Int, $after: String) {
+      scoringRuns(first: $first, after: $after) { nodes { id createdAt } pageInfo { hasNextPage endCursor } } }`;
+    const all = (await gql(service.url, page, { first: 100 })).data!.scoringRuns.nodes as { id: string }[];
+    const first = (await gql(service.url, page, { first: 2 })).data!.scoringRuns;
+    assert.equal(first.pageInfo.hasNextPage, true);
+    const second = (await gql(service.url, page, { first: 2, after: first.pageInfo.endCursor })).data!.scoringRuns;
+    assert.deepEqual(
+      [...first.nodes, ...second.nodes].map((n: { id: string }) => n.id),
+      all.slice(0, 4).map((n) => n.id),
+    );
+    for (const variables of [{ first: -1 }, { first: 101 }, { first: 1, after: 'garbage' }]) {
+      const result = await gql(service.url, page, variables);
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(variables));
+    }
+  });
+
+  it('resolves ScoringRun entity references for the gateway', async () => {
+    const { id } = (await gql(service.url, START, { input: { subject: { repository: 'a/b', diff: DIFF } } })).data!
+      .startScoringRun;
+    const result = await gql(
+      service.url,
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on ScoringRun { id status } } }',
+      { r: [{ __typename: 'ScoringRun', id }] },
+    );
+    assert.deepEqual(result.data!._entities, [{ id, status: 'QUEUED' }]);
+  });
+
+  it('reports ready with the database check, and never leaks internals on errors', async () => {
+    const ready = await fetch(service.url.replace('/graphql', '/readyz'));
+    assert.equal(ready.status, 200);
+    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: { ok: true } });
+    const broken = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    assert.equal(broken.status, 400);
+    const body = (await broken.json()) as { errors: { extensions: { code: string } }[] };
+    assert.equal(body.errors[0]!.extensions.code, 'BAD_REQUEST');
+  });
+});
