@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, EmbeddedPostgres, loadConfig, SUBGRAPHS } from '@assay/kit';
+import { ConfigError, describeUrl, EmbeddedPostgres, loadConfig, SUBGRAPHS } from '@assay/kit';
 import pg from 'pg';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -35,8 +35,31 @@ const children: { name: string; child: ChildProcess }[] = [];
 let database: EmbeddedPostgres | undefined;
 let stopping = false;
 
+/** A server given by DATABASE_URL may be late: say so once, in one line, and keep trying. */
+async function waitForDatabase(url: string): Promise<void> {
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.end();
+      if (attempt > 1) say('database reachable');
+      return;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      if (attempt === 1) say(`cannot reach PostgreSQL at ${describeUrl(url)} (${reason}); retrying with backoff`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}
+
 async function startDatabase(): Promise<string> {
-  if (config.DATABASE_URL) return config.DATABASE_URL;
+  if (config.DATABASE_URL) {
+    await waitForDatabase(config.DATABASE_URL);
+    return config.DATABASE_URL;
+  }
   database = new EmbeddedPostgres({
     dataDir: join(config.ASSAY_DATA_DIR, 'pg'),
     port: config.ASSAY_EMBEDDED_PG_PORT,

@@ -1,13 +1,14 @@
 // npm test: every test file under services/*/test and scripts/test, run by Node's test runner
 // (files in parallel, each in its own process) against a real PostgreSQL: DATABASE_URL when set,
 // otherwise an embedded server started here in a temporary directory and removed afterwards.
-// Extra arguments are passed to the runner, e.g. `npm test -- --test-name-pattern=idempotent`.
+// Extra arguments are passed to the runner, e.g. `npm test -- --test-name-pattern=idempotent`;
+// test file paths among them replace the full list, e.g. `npm test -- services/kit/test/config.test.ts`.
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { EmbeddedPostgres } from '@assay/kit';
+import { freePort } from '@assay/kit/testing';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -22,17 +23,6 @@ async function testFiles(): Promise<string[]> {
   return files.sort();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 let database: EmbeddedPostgres | undefined;
 let dataDir: string | undefined;
 let adminUrl = process.env.DATABASE_URL;
@@ -45,7 +35,9 @@ if (!adminUrl) {
   adminUrl = database.url;
 }
 
-const files = await testFiles();
+const args = process.argv.slice(2);
+const chosen = args.filter((a) => a.endsWith('.test.ts'));
+const files = chosen.length > 0 ? chosen : await testFiles();
 const runner = spawn(
   process.execPath,
   [
@@ -54,10 +46,10 @@ const runner = spawn(
     '--test',
     '--test-reporter=spec',
     '--test-concurrency=2',
-    ...process.argv.slice(2),
+    ...args.filter((a) => !a.endsWith('.test.ts')),
     ...files,
   ],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: adminUrl, LOG_LEVEL: 'silent' } },
+  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: adminUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
 );
 const cleanUp = async () => {
   await database?.stop();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@assay/kit';
 import { CatalogEntry } from './catalog-entry.entity.ts';
 import type { CatalogEntryInput } from './catalog-entry.inputs.ts';
@@ -11,6 +12,8 @@ export class CatalogService {
     await em.upsert(
       CatalogEntry,
       {
+        id: randomUUID(),
+        createdAt: new Date(),
         tenantId,
         errorCode: input.errorCode,
         title: input.title,

@@ -11,13 +11,13 @@ const FailureMatchConnection = ConnectionType(FailureMatch, 'FailureMatchConnect
 @Resolver(() => FailureMatch)
 export class FailureResolver {
   constructor(
-    private readonly failures: FailureService,
+    private readonly failureService: FailureService,
     private readonly catalog: CatalogService,
   ) {}
 
   @Query(() => FailureMatch, { nullable: true })
   failure(@Arg('id', () => ID) id: string): Promise<FailureMatch | null> {
-    return this.failures.find(id);
+    return this.failureService.find(id);
   }
 
   @Query(() => FailureMatchConnection, { description: 'Failures, newest first.' })
@@ -26,7 +26,7 @@ export class FailureResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
-    return this.failures.list(filter, first, after);
+    return this.failureService.list(filter, first, after);
   }
 
   @FieldResolver(() => CatalogEntry, { nullable: true })

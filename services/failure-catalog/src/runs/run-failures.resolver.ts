@@ -19,20 +19,20 @@ export class ReviewRunRef {
 
 @Resolver(() => ScoringRunRef)
 export class ScoringRunFailuresResolver {
-  constructor(private readonly failures: FailureService) {}
+  constructor(private readonly failureService: FailureService) {}
 
   @FieldResolver(() => [FailureMatch], { description: 'Failures recorded for this run, oldest first.' })
   failures(@Root() run: ScoringRunRef): Promise<FailureMatch[]> {
-    return this.failures.forRun(run.id);
+    return this.failureService.forRun(run.id);
   }
 }
 
 @Resolver(() => ReviewRunRef)
 export class ReviewRunFailuresResolver {
-  constructor(private readonly failures: FailureService) {}
+  constructor(private readonly failureService: FailureService) {}
 
   @FieldResolver(() => [FailureMatch], { description: 'Failures recorded for this run, oldest first.' })
   failures(@Root() run: ReviewRunRef): Promise<FailureMatch[]> {
-    return this.failures.forRun(run.id);
+    return this.failureService.forRun(run.id);
   }
 }

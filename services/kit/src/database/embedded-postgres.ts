@@ -146,7 +146,9 @@ export class EmbeddedPostgres {
     if (!pid) return;
     try {
       process.kill(pid, 0);
-      throw new Error(`embedded PostgreSQL in ${this.dataDir} is already running (pid ${pid})`);
+      throw new Error(
+        `embedded PostgreSQL in ${this.dataDir} is already running (pid ${pid}): stop the other npm start, or kill ${pid} if it was left behind`,
+      );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
       await rm(pidFile, { force: true });

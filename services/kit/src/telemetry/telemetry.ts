@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
@@ -9,7 +10,8 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { redactSql } from './redact-sql.ts';
 
 /**
  * Started by every process before anything else is imported (see `main.ts`): instrumentation
@@ -34,22 +36,28 @@ export function startTelemetry(serviceName: string, options: { spanProcessors?: 
     serviceName,
     autoDetectResources: false,
     metricReaders,
-    ...(options.spanProcessors
-      ? { spanProcessors: options.spanProcessors }
-      : otlp
-        ? { traceExporter: new OTLPTraceExporter() }
-        : { spanProcessors: [] }),
+    // Without an exporter a tracer provider is still needed: ids are created and propagated (W3C),
+    // so a run's traceId is real and logs carry it, even when nothing is exported.
+    spanProcessors: options.spanProcessors ?? [
+      otlp ? new BatchSpanProcessor(new OTLPTraceExporter()) : new NoopSpanProcessor(),
+    ],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? ''),
       }),
       new UndiciInstrumentation(),
-      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      new PgInstrumentation({
+        enhancedDatabaseReporting: false,
+        requestHook: (span, info) => span.setAttribute('db.query.text', redactSql(info.query.text)),
+      }),
       new GraphQLInstrumentation({ mergeItems: true, allowValues: false, ignoreTrivialResolveSpans: true }),
       new PinoInstrumentation({ disableLogSending: true }),
     ],
   });
   sdk.start();
+  // Instrumentations patch CommonJS modules as they are required. Our code imports node:http as ESM,
+  // which never passes through require, so require it once here to patch the shared builtin.
+  createRequire(import.meta.url)('http');
   started = {
     prometheus,
     async shutdown() {
