@@ -48,7 +48,8 @@ async function waitForDatabase(url: string): Promise<void> {
     } catch (error) {
       await client.end().catch(() => undefined);
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      if (attempt === 1) say(`cannot reach PostgreSQL at ${describeUrl(url)} (${reason}); retrying with backoff`);
+      if (attempt === 1)
+        say(`cannot reach PostgreSQL at ${describeUrl(url)} (${reason}); retrying with backoff`);
       await sleep(delay);
       delay = Math.min(delay * 2, 5000);
     }
@@ -115,7 +116,10 @@ async function stop(code: number): Promise<never> {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(config.ASSAY_SHUTDOWN_TIMEOUT_MS + 2000, false)]);
+    const done = await Promise.race([
+      exited.then(() => true),
+      sleep(config.ASSAY_SHUTDOWN_TIMEOUT_MS + 2000, false),
+    ]);
     if (!done) {
       say(`${name} did not stop in time; killing it`);
       child.kill('SIGKILL');

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig, printSubgraphSdl, SUBGRAPHS, type ServiceModule, type SubgraphName } from '@assay/kit';
-import { createOrm } from '@assay/kit';
+import {
+  createOrm,
+  loadConfig,
+  printSubgraphSdl,
+  type ServiceModule,
+  SUBGRAPHS,
+  type SubgraphName,
+} from '@assay/kit';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 
@@ -28,7 +34,12 @@ async function subgraphSdl(name: SubgraphName): Promise<string> {
     migrations: module.migrations,
   });
   const { createLogger, Health } = await import('@assay/kit');
-  const app = await module.createApp({ orm, log: createLogger(name, 'silent'), health: new Health(), env: {} });
+  const app = await module.createApp({
+    orm,
+    log: createLogger(name, 'silent'),
+    health: new Health(),
+    env: {},
+  });
   return printSubgraphSdl(app.schema);
 }
 
@@ -42,7 +53,10 @@ export interface Composed {
  * are the local defaults; the gateway overrides them from ASSAY_*_URL at run time.
  */
 export async function composeSupergraph(): Promise<Composed> {
-  const ports = loadConfig(SUBGRAPHS.map((s) => s.portVariable), {});
+  const ports = loadConfig(
+    SUBGRAPHS.map((s) => s.portVariable),
+    {},
+  );
   const subgraphs = {} as Record<SubgraphName, string>;
   for (const { name } of SUBGRAPHS) subgraphs[name] = await subgraphSdl(name);
   const result = composeServices(
@@ -61,7 +75,9 @@ export async function composeSupergraph(): Promise<Composed> {
 export async function readCheckedIn(): Promise<Composed> {
   const subgraphs = {} as Record<SubgraphName, string>;
   for (const { name } of SUBGRAPHS) {
-    subgraphs[name] = await readFile(join(SCHEMA_DIR, 'subgraphs', `${name}.graphql`), 'utf8').catch(() => '');
+    subgraphs[name] = await readFile(join(SCHEMA_DIR, 'subgraphs', `${name}.graphql`), 'utf8').catch(
+      () => '',
+    );
   }
   const supergraph = await readFile(join(SCHEMA_DIR, 'supergraph.graphql'), 'utf8').catch(() => '');
   return { subgraphs, supergraph };

@@ -14,7 +14,8 @@ const ROOT = join(import.meta.dirname, '..');
 
 async function testFiles(): Promise<string[]> {
   const dirs = [join(ROOT, 'scripts', 'test')];
-  for (const service of await readdir(join(ROOT, 'services'))) dirs.push(join(ROOT, 'services', service, 'test'));
+  for (const service of await readdir(join(ROOT, 'services')))
+    dirs.push(join(ROOT, 'services', service, 'test'));
   const files: string[] = [];
   for (const dir of dirs) {
     const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
@@ -49,7 +50,11 @@ const runner = spawn(
     ...args.filter((a) => !a.endsWith('.test.ts')),
     ...files,
   ],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: adminUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
+  {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, TEST_DATABASE_URL: adminUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+  },
 );
 const cleanUp = async () => {
   await database?.stop();

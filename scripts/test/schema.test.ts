@@ -6,7 +6,11 @@ describe('schema files', () => {
   it('match what the code produces (run `npm run schema:compose` after changing a schema)', async () => {
     const [fresh, checkedIn] = await Promise.all([composeSupergraph(), readCheckedIn()]);
     for (const [name, sdl] of Object.entries(fresh.subgraphs)) {
-      assert.equal(checkedIn.subgraphs[name as keyof typeof checkedIn.subgraphs], sdl, `schema/subgraphs/${name}.graphql is stale`);
+      assert.equal(
+        checkedIn.subgraphs[name as keyof typeof checkedIn.subgraphs],
+        sdl,
+        `schema/subgraphs/${name}.graphql is stale`,
+      );
     }
     assert.equal(checkedIn.supergraph, fresh.supergraph, 'schema/supergraph.graphql is stale');
   });
@@ -19,7 +23,10 @@ describe('schema files', () => {
     }
     for (const type of ['ScoringRun', 'ReviewRun']) {
       const block = supergraph.slice(supergraph.indexOf(`type ${type}`));
-      assert.match(block.slice(0, block.indexOf('\n}')), /failures: \[FailureMatch!\]! @join__field\(graph: FAILURE_CATALOG\)/);
+      assert.match(
+        block.slice(0, block.indexOf('\n}')),
+        /failures: \[FailureMatch!\]! @join__field\(graph: FAILURE_CATALOG\)/,
+      );
     }
   });
 });

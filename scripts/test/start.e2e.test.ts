@@ -4,7 +4,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { childPids, createTestDatabase, freePort, gql, isAlive, runScript, type Started } from '@assay/kit/testing';
+import {
+  childPids,
+  createTestDatabase,
+  freePort,
+  gql,
+  isAlive,
+  runScript,
+  type Started,
+} from '@assay/kit/testing';
 import pg from 'pg';
 
 const DIFF = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-x\n+y\n';
@@ -25,7 +33,11 @@ async function dataDir(): Promise<string> {
 }
 
 /** Stops `npm start` with a signal and proves every process it started is gone. */
-async function stopAndCheck(started: Started, signal: NodeJS.Signals, extraPids: number[] = []): Promise<void> {
+async function stopAndCheck(
+  started: Started,
+  signal: NodeJS.Signals,
+  extraPids: number[] = [],
+): Promise<void> {
   const pids = [...childPids(started.child.pid!), ...extraPids];
   assert.ok(pids.length >= 4, `expected the supervisor's children, got ${pids}`);
   started.child.kill(signal);
@@ -74,8 +86,9 @@ describe('npm start (whole system, real processes)', () => {
           [id, code],
         );
       }
-      const [{ trace_id }] = (await client.query('select trace_id from scoring.scoring_run where id = $1', [runId]))
-        .rows as { trace_id: string }[];
+      const { trace_id } = (
+        await client.query('select trace_id from scoring.scoring_run where id = $1', [runId])
+      ).rows[0] as { trace_id: string };
       await client.end();
       assert.equal(trace_id, traceId, 'the client trace context reached the subgraph through the gateway');
 
@@ -88,8 +101,17 @@ describe('npm start (whole system, real processes)', () => {
       );
       assert.equal(result.errors, undefined);
       assert.deepEqual(result.data, {
-        scoringRun: { id: runId, status: 'QUEUED', subject: { repository: 'acme/api' }, failures: [{ errorCode: 'SCORER_TIMEOUT' }] },
-        reviewRun: { id: reviewId, model: 'offline-heuristic', failures: [{ errorCode: 'LLM_RATE_LIMITED' }] },
+        scoringRun: {
+          id: runId,
+          status: 'QUEUED',
+          subject: { repository: 'acme/api' },
+          failures: [{ errorCode: 'SCORER_TIMEOUT' }],
+        },
+        reviewRun: {
+          id: reviewId,
+          model: 'offline-heuristic',
+          failures: [{ errorCode: 'LLM_RATE_LIMITED' }],
+        },
       });
     });
 
@@ -97,15 +119,22 @@ describe('npm start (whole system, real processes)', () => {
       const invalid = await gql(url, '{ scoringRun(id: "x") { nope } }');
       assert.equal(invalid.status < 500, true);
       assert.equal(invalid.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
-      const bad = await gql(url, 'mutation { startScoringRun(input: { subject: { repository: "x", diff: "" } }) { id } }');
+      const bad = await gql(
+        url,
+        'mutation { startScoringRun(input: { subject: { repository: "x", diff: "" } }) { id } }',
+      );
       assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.match(bad.errors![0]!.message, /owner\/name/);
-      const deep = await gql(url, `{ scoringRuns { nodes { id ${'subject { repository } '.repeat(1)} } pageInfo { ${'hasNextPage '.repeat(1)} } } }`);
+      const deep = await gql(
+        url,
+        `{ scoringRuns { nodes { id ${'subject { repository } '.repeat(1)} } pageInfo { ${'hasNextPage '.repeat(1)} } } }`,
+      );
       assert.equal(deep.errors, undefined);
     });
 
     it('rejects queries deeper than the configured limit at the gateway', async () => {
-      const nested = (depth: number): string => (depth === 0 ? 'id' : `id parentRun { ${nested(depth - 1)} }`);
+      const nested = (depth: number): string =>
+        depth === 0 ? 'id' : `id parentRun { ${nested(depth - 1)} }`;
       const result = await gql(url, `{ reviewRuns { nodes { ${nested(12)} } } }`);
       assert.match(result.errors?.[0]?.message ?? '', /depth/i);
     });
@@ -129,11 +158,16 @@ describe('npm start (whole system, real processes)', () => {
     after(() => rm(dir, { recursive: true, force: true }));
 
     it('initialises a database on first start, reuses it on the next, and leaves nothing running', async () => {
-      const env = { ASSAY_DATA_DIR: dir, ASSAY_EMBEDDED_PG_PORT: String(await freePort()), ...(await ports()) };
+      const env = {
+        ASSAY_DATA_DIR: dir,
+        ASSAY_EMBEDDED_PG_PORT: String(await freePort()),
+        ...(await ports()),
+      };
       const first = runScript('scripts/start.ts', env);
       const url = (await first.waitFor(/Assay is ready: (\S+)/))[1]!;
       assert.match(first.output(), /initialising an embedded PostgreSQL/);
-      const { id } = (await gql(url, 'mutation { startReview(input: { idea: "Keep me" }) { id } }')).data!.startReview;
+      const { id } = (await gql(url, 'mutation { startReview(input: { idea: "Keep me" }) { id } }')).data!
+        .startReview;
       const postgresPid = Number((await readFile(join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
       await stopAndCheck(first, 'SIGINT', [postgresPid]);
 
@@ -154,7 +188,10 @@ describe('npm start (whole system, real processes)', () => {
       const lines = started.output().trim().split('\n');
       assert.equal(lines.length, 1, started.output());
       assert.match(lines[0]!, /ASSAY_GATEWAY_PORT .*"eighty"/);
-      assert.match(lines[0]!, /ASSAY_REVEIW_PORT is not a known variable \(did you mean ASSAY_REVIEW_PORT\?\)/);
+      assert.match(
+        lines[0]!,
+        /ASSAY_REVEIW_PORT is not a known variable \(did you mean ASSAY_REVIEW_PORT\?\)/,
+      );
     });
 
     it('says in one line that a port is taken, and stops what it started', async () => {

@@ -1,10 +1,10 @@
 import { buildSubgraph, type ServiceModule } from '@assay/kit';
-import { CatalogEntry } from './catalog/catalog-entry.entity.ts';
 import { CatalogResolver } from './catalog/catalog.resolver.ts';
 import { CatalogService } from './catalog/catalog.service.ts';
-import { FailureMatch } from './failures/failure-match.entity.ts';
+import { CatalogEntry } from './catalog/catalog-entry.entity.ts';
 import { FailureResolver } from './failures/failure.resolver.ts';
 import { FailureService } from './failures/failure.service.ts';
+import { FailureMatch } from './failures/failure-match.entity.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import {
   ReviewRunFailuresResolver,

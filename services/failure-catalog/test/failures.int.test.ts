@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gql, startTestService } from '@assay/kit/testing';
 import { failureCatalogService } from '../src/app.ts';
-import { FailureService, fingerprint } from '../src/failures/failure.service.ts';
 import { CatalogService } from '../src/catalog/catalog.service.ts';
+import { FailureService, fingerprint } from '../src/failures/failure.service.ts';
 
 const UPSERT = `mutation($input: CatalogEntryInput!) {
   upsertCatalogEntry(input: $input) { id errorCode title category severity retryable recoverySuggestion } }`;
@@ -21,7 +21,9 @@ describe('failure catalog (real PostgreSQL)', () => {
     const input = { errorCode: 'DB_CONNECTION_LOST', title: 'Database went away', category: 'database' };
     const first = (await gql(service.url, UPSERT, { input })).data!.upsertCatalogEntry;
     const second = (
-      await gql(service.url, UPSERT, { input: { ...input, severity: 'HIGH', retryable: true, recoverySuggestion: 'retry' } })
+      await gql(service.url, UPSERT, {
+        input: { ...input, severity: 'HIGH', retryable: true, recoverySuggestion: 'retry' },
+      })
     ).data!.upsertCatalogEntry;
     assert.equal(second.id, first.id);
     assert.equal(second.severity, 'HIGH');
@@ -31,7 +33,9 @@ describe('failure catalog (real PostgreSQL)', () => {
   });
 
   it('rejects a malformed error code', async () => {
-    const result = await gql(service.url, UPSERT, { input: { errorCode: 'lower case', title: 't', category: 'c' } });
+    const result = await gql(service.url, UPSERT, {
+      input: { errorCode: 'lower case', title: 't', category: 'c' },
+    });
     assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     assert.match(result.errors![0]!.message, /UPPER_SNAKE_CASE/);
   });
@@ -39,7 +43,9 @@ describe('failure catalog (real PostgreSQL)', () => {
   it('matches a recorded failure to its catalog entry and serves it on the run entity', async () => {
     const runId = '0b7e7d3c-1f7a-4c55-a0a4-3c6d5f0e9a11';
     const entry = { errorCode: 'DB_CONNECTION_LOST', title: 'Database went away', category: 'database' };
-    await gql(service.url, UPSERT, { input: { ...entry, severity: 'HIGH', retryable: true, recoverySuggestion: 'retry' } });
+    await gql(service.url, UPSERT, {
+      input: { ...entry, severity: 'HIGH', retryable: true, recoverySuggestion: 'retry' },
+    });
     const recorded = await failures.record({
       runId,
       service: 'scoring',

@@ -9,6 +9,8 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { ExecutionArgs } from 'graphql';
+import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 
@@ -32,7 +34,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
 /** Where each subgraph is reached: its ASSAY_*_URL, else localhost on its ASSAY_*_PORT. */
 export function subgraphUrls(config: GatewayConfig): Record<string, string> {
   return Object.fromEntries(
-    SUBGRAPHS.map((s) => [s.name, config[s.urlVariable] ?? `http://127.0.0.1:${config[s.portVariable]}/graphql`]),
+    SUBGRAPHS.map((s) => [
+      s.name,
+      config[s.urlVariable] ?? `http://127.0.0.1:${config[s.portVariable]}/graphql`,
+    ]),
   );
 }
 
@@ -112,7 +117,8 @@ function hiveLogLevel(level: string): 'debug' | 'info' | 'warn' | 'error' | fals
   return level as 'debug' | 'info' | 'warn' | 'error';
 }
 
+/** The envelop executors `onSubscribe` hands to graphql-ws through `rootValue`. */
 interface Enveloped {
-  execute: (args: unknown) => unknown;
-  subscribe: (args: unknown) => unknown;
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
 }

@@ -2,8 +2,8 @@ export { ConfigError, loadConfig } from './config/config.ts';
 export { SUBGRAPHS, type SubgraphName } from './config/subgraphs.ts';
 export { type VariableName, variables } from './config/variables.ts';
 export { EmbeddedPostgres } from './database/embedded-postgres.ts';
-export { isUuid, paginate } from './database/paginate.ts';
 export { createOrm, describeUrl, type EntityManager, MikroORM, migrate } from './database/orm.ts';
+export { isUuid, paginate } from './database/paginate.ts';
 export { AppError, BadUserInputError, NotFoundError } from './errors.ts';
 export {
   type Connection,

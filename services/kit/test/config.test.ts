@@ -5,7 +5,11 @@ import { ConfigError, loadConfig } from '@assay/kit';
 describe('loadConfig', () => {
   it('applies defaults and coerces types', () => {
     const config = loadConfig(['ASSAY_SCORING_PORT', 'ASSAY_GRAPHQL_INTROSPECTION', 'LOG_LEVEL'], {});
-    assert.deepEqual(config, { ASSAY_SCORING_PORT: 4001, ASSAY_GRAPHQL_INTROSPECTION: true, LOG_LEVEL: 'info' });
+    assert.deepEqual(config, {
+      ASSAY_SCORING_PORT: 4001,
+      ASSAY_GRAPHQL_INTROSPECTION: true,
+      LOG_LEVEL: 'info',
+    });
   });
 
   it('reports every malformed variable at once, naming each', () => {
@@ -26,12 +30,18 @@ describe('loadConfig', () => {
 
   it('rejects an unknown ASSAY_ variable and suggests the closest known one', () => {
     const error = capture(() => loadConfig(['ASSAY_SCORING_PORT'], { ASSAY_SCORNG_PORT: '1' }));
-    assert.equal(error.problems[0], 'ASSAY_SCORNG_PORT is not a known variable (did you mean ASSAY_SCORING_PORT?)');
+    assert.equal(
+      error.problems[0],
+      'ASSAY_SCORNG_PORT is not a known variable (did you mean ASSAY_SCORING_PORT?)',
+    );
   });
 
   it('never echoes the value of a URL or key', () => {
     const error = capture(() =>
-      loadConfig(['DATABASE_URL', 'OPENAI_API_KEY'], { DATABASE_URL: 'mysql://root:hunter2@db', OPENAI_API_KEY: '' }),
+      loadConfig(['DATABASE_URL', 'OPENAI_API_KEY'], {
+        DATABASE_URL: 'mysql://root:hunter2@db',
+        OPENAI_API_KEY: '',
+      }),
     );
     assert.match(error.message, /DATABASE_URL/);
     assert.ok(!error.message.includes('hunter2'));

@@ -6,7 +6,9 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { startTelemetry } from '../src/telemetry/telemetry.ts';
 
 const exporter = new InMemorySpanExporter();
-const telemetry = startTelemetry('telemetry-test', { spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+const telemetry = startTelemetry('telemetry-test', {
+  spanProcessors: [new SimpleSpanProcessor({ exporter })],
+});
 const { gql, startTestService } = await import('@assay/kit/testing');
 const { scoringService } = await import('@assay/scoring');
 
@@ -15,7 +17,10 @@ describe('telemetry (real HTTP, GraphQL and PostgreSQL)', () => {
   before(async () => {
     service = await startTestService(scoringService);
   });
-  after(() => service.stopAndDrop());
+  after(async () => {
+    await service.stopAndDrop();
+    await telemetry.shutdown();
+  });
 
   it('continues the caller trace through HTTP, GraphQL and pg spans, without input values', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
@@ -42,12 +47,33 @@ describe('telemetry (real HTTP, GraphQL and PostgreSQL)', () => {
     }
     spans = spans.filter((s) => s.spanContext().traceId === traceId);
     const names = spans.map((s) => s.name);
-    assert.ok(names.some((n) => /^POST/.test(n)), `an HTTP server span in ${names}`);
-    assert.ok(names.some((n) => n.startsWith('graphql.')), `a GraphQL span in ${names}`);
-    assert.ok(spans.some((s) => s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql'), `a pg span in ${names}`);
-    const insert = spans.map((s) => String(s.attributes['db.query.text'] ?? '')).find((q) => q.startsWith('insert'));
-    assert.match(insert ?? '', /^insert into "scoring"\."scoring_run" \(.*\) values \(\?, \?/, 'the statement shape is kept');
+    assert.ok(
+      names.some((n) => /^POST/.test(n)),
+      `an HTTP server span in ${names}`,
+    );
+    assert.ok(
+      names.some((n) => n.startsWith('graphql.')),
+      `a GraphQL span in ${names}`,
+    );
+    assert.ok(
+      spans.some(
+        (s) => s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql',
+      ),
+      `a pg span in ${names}`,
+    );
+    const insert = spans
+      .map((s) => String(s.attributes['db.query.text'] ?? ''))
+      .find((q) => q.startsWith('insert'));
+    assert.match(
+      insert ?? '',
+      /^insert into "scoring"\."scoring_run" \(.*\) values \(\?, \?/,
+      'the statement shape is kept',
+    );
     const attributes = JSON.stringify(spans.map((s) => s.attributes));
-    assert.doesNotMatch(attributes, /token=abc|secret-repo/, `no argument values in span attributes: ${attributes}`);
+    assert.doesNotMatch(
+      attributes,
+      /token=abc|secret-repo/,
+      `no argument values in span attributes: ${attributes}`,
+    );
   });
 });

@@ -25,14 +25,21 @@ describe('scoring runs (real PostgreSQL)', () => {
     assert.equal(run.status, 'QUEUED');
     assert.equal(run.scorer, 'RULES');
     assert.equal(run.persistence, 'PENDING');
-    assert.deepEqual(run.subject, { repository: 'acme/api', prNumber: 7, title: 'Fix', diffBytes: DIFF.length });
+    assert.deepEqual(run.subject, {
+      repository: 'acme/api',
+      prNumber: 7,
+      title: 'Fix',
+      diffBytes: DIFF.length,
+    });
 
     const [row] = await service.orm.em
       .getConnection()
       .execute('select status, diff, tenant_id from scoring.scoring_run where id = ?', [run.id]);
     assert.deepEqual(row, { status: 'QUEUED', diff: DIFF, tenant_id: 'default' });
 
-    const read = await gql(service.url, 'query($id: ID!) { scoringRun(id: $id) { id status } }', { id: run.id });
+    const read = await gql(service.url, 'query($id: ID!) { scoringRun(id: $id) { id status } }', {
+      id: run.id,
+    });
     assert.deepEqual(read.data!.scoringRun, { id: run.id, status: 'QUEUED' });
   });
 
@@ -41,14 +48,19 @@ describe('scoring runs (real PostgreSQL)', () => {
     const first = await gql(service.url, START, { input });
     const second = await gql(service.url, START, { input });
     assert.equal(first.data!.startScoringRun.id, second.data!.startScoringRun.id);
-    const [{ count }] = await service.orm.em
+    const rows = await service.orm.em
       .getConnection()
-      .execute("select count(*)::int as count from scoring.scoring_run where idempotency_key = 'ci-build-42'");
-    assert.equal(count, 1);
+      .execute<{ count: number }[]>(
+        "select count(*)::int as count from scoring.scoring_run where idempotency_key = 'ci-build-42'",
+      );
+    assert.equal(rows[0]?.count, 1);
   });
 
   it('answers null for an unknown or malformed id', async () => {
-    const unknown = await gql(service.url, '{ scoringRun(id: "8f14e45f-ceea-467a-9e4b-2f2c3f4a1b2c") { id } }');
+    const unknown = await gql(
+      service.url,
+      '{ scoringRun(id: "8f14e45f-ceea-467a-9e4b-2f2c3f4a1b2c") { id } }',
+    );
     assert.deepEqual(unknown.data, { scoringRun: null });
     const malformed = await gql(service.url, '{ scoringRun(id: "not-an-id") { id } }');
     assert.deepEqual(malformed.data, { scoringRun: null });
@@ -78,7 +90,8 @@ describe('scoring runs (real PostgreSQL)', () => {
     const all = (await gql(service.url, page, { first: 100 })).data!.scoringRuns.nodes as { id: string }[];
     const first = (await gql(service.url, page, { first: 2 })).data!.scoringRuns;
     assert.equal(first.pageInfo.hasNextPage, true);
-    const second = (await gql(service.url, page, { first: 2, after: first.pageInfo.endCursor })).data!.scoringRuns;
+    const second = (await gql(service.url, page, { first: 2, after: first.pageInfo.endCursor })).data!
+      .scoringRuns;
     assert.deepEqual(
       [...first.nodes, ...second.nodes].map((n: { id: string }) => n.id),
       all.slice(0, 4).map((n) => n.id),
@@ -90,8 +103,8 @@ describe('scoring runs (real PostgreSQL)', () => {
   });
 
   it('resolves ScoringRun entity references for the gateway', async () => {
-    const { id } = (await gql(service.url, START, { input: { subject: { repository: 'a/b', diff: DIFF } } })).data!
-      .startScoringRun;
+    const { id } = (await gql(service.url, START, { input: { subject: { repository: 'a/b', diff: DIFF } } }))
+      .data!.startScoringRun;
     const result = await gql(
       service.url,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on ScoringRun { id status } } }',
@@ -104,7 +117,11 @@ describe('scoring runs (real PostgreSQL)', () => {
     const ready = await fetch(service.url.replace('/graphql', '/readyz'));
     assert.equal(ready.status, 200);
     assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: { ok: true } });
-    const broken = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    const broken = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
     assert.equal(broken.status, 400);
     const body = (await broken.json()) as { errors: { extensions: { code: string } }[] };
     assert.equal(body.errors[0]!.extensions.code, 'BAD_REQUEST');

@@ -1,7 +1,7 @@
 import { Arg, Mutation, Query, Resolver } from 'type-graphql';
+import type { CatalogService } from './catalog.service.ts';
 import { CatalogEntry } from './catalog-entry.entity.ts';
 import { CatalogEntryInput } from './catalog-entry.inputs.ts';
-import type { CatalogService } from './catalog.service.ts';
 
 @Resolver(() => CatalogEntry)
 export class CatalogResolver {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
@@ -27,6 +28,9 @@ registerEnumType(RecoveryStatus, { name: 'RecoveryStatus' });
 @ObjectType('FailureMatch', { description: 'One failure, matched against the catalog of known failures.' })
 @Directive('@key(fields: "id")')
 export class FailureMatch {
+  /** Defaulted columns `em.create` need not be given. */
+  [OptionalProps]?: 'recoveryStatus' | 'createdAt';
+
   @PrimaryKey({ type: 'uuid' })
   @Field(() => ID)
   id: string = randomUUID();

@@ -1,10 +1,10 @@
 import { ConnectionType } from '@assay/kit';
 import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { CatalogEntry } from '../catalog/catalog-entry.entity.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
-import { FailureMatch } from './failure-match.entity.ts';
+import { CatalogEntry } from '../catalog/catalog-entry.entity.ts';
 import { FailureFilter } from './failure.inputs.ts';
 import type { FailureService } from './failure.service.ts';
+import { FailureMatch } from './failure-match.entity.ts';
 
 const FailureMatchConnection = ConnectionType(FailureMatch, 'FailureMatchConnection');
 

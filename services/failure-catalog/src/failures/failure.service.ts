@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isUuid, type MikroORM, paginate } from '@assay/kit';
 import type { CatalogService } from '../catalog/catalog.service.ts';
-import { FailureMatch, MatchType } from './failure-match.entity.ts';
 import type { FailureFilter } from './failure.inputs.ts';
+import { FailureMatch, MatchType } from './failure-match.entity.ts';
 
 export interface FailureReport {
   runId?: string | null;
@@ -21,7 +21,10 @@ export function fingerprint(service: string, errorCode: string, message: string 
     .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')
     .replace(/\b0x[0-9a-f]+\b|\d+/g, '<n>')
     .trim();
-  return createHash('sha256').update(`${service}\u0000${errorCode}\u0000${normalised}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${service}\u0000${errorCode}\u0000${normalised}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Records failures, matched against the catalog, and lists them. */

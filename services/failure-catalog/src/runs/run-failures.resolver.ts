@@ -1,6 +1,6 @@
 import { Directive, Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
-import { FailureMatch } from '../failures/failure-match.entity.ts';
 import type { FailureService } from '../failures/failure.service.ts';
+import { FailureMatch } from '../failures/failure-match.entity.ts';
 
 /** Scoring's and review's runs, known here only by id, extended with their failures. */
 @ObjectType('ScoringRun')

@@ -28,7 +28,8 @@ export const variables = {
   },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: url,
-    description: 'OTLP/HTTP endpoint for traces and metrics. Unset: nothing is exported (metrics stay on `/metrics`).',
+    description:
+      'OTLP/HTTP endpoint for traces and metrics. Unset: nothing is exported (metrics stay on `/metrics`).',
   },
   OPENAI_API_KEY: {
     schema: z.string().min(1),
@@ -46,10 +47,15 @@ export const variables = {
   ASSAY_GATEWAY_PORT: { schema: port, description: 'Gateway port (`/graphql`).', default: '4000' },
   ASSAY_SCORING_PORT: { schema: port, description: 'Scoring subgraph port.', default: '4001' },
   ASSAY_REVIEW_PORT: { schema: port, description: 'Review subgraph port.', default: '4002' },
-  ASSAY_FAILURE_CATALOG_PORT: { schema: port, description: 'Failure-catalog subgraph port.', default: '4003' },
+  ASSAY_FAILURE_CATALOG_PORT: {
+    schema: port,
+    description: 'Failure-catalog subgraph port.',
+    default: '4003',
+  },
   ASSAY_SCORING_URL: {
     schema: url,
-    description: 'Where the gateway reaches scoring. Default: `http://127.0.0.1:$ASSAY_SCORING_PORT/graphql`.',
+    description:
+      'Where the gateway reaches scoring. Default: `http://127.0.0.1:$ASSAY_SCORING_PORT/graphql`.',
   },
   ASSAY_REVIEW_URL: {
     schema: url,

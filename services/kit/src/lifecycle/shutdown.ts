@@ -27,7 +27,10 @@ export class Shutdown {
           await Promise.race([
             Promise.resolve().then(hook),
             new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+              timer = setTimeout(
+                () => reject(new Error(`timed out after ${this.timeoutMs} ms`)),
+                this.timeoutMs,
+              );
             }),
           ]);
         } catch (error) {

@@ -13,7 +13,14 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['*.password', '*.apiKey', '*.authorization', '*.databaseUrl', '*.DATABASE_URL', '*.OPENAI_API_KEY'],
+      paths: [
+        '*.password',
+        '*.apiKey',
+        '*.authorization',
+        '*.databaseUrl',
+        '*.DATABASE_URL',
+        '*.OPENAI_API_KEY',
+      ],
       censor: '[redacted]',
     },
     mixin() {

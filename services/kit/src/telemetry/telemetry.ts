@@ -1,13 +1,13 @@
 import { createRequire } from 'node:module';
 import { metrics } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -25,7 +25,10 @@ export interface Telemetry {
 
 let started: Telemetry | undefined;
 
-export function startTelemetry(serviceName: string, options: { spanProcessors?: SpanProcessor[] } = {}): Telemetry {
+export function startTelemetry(
+  serviceName: string,
+  options: { spanProcessors?: SpanProcessor[] } = {},
+): Telemetry {
   if (started) return started;
   // Without an endpoint nothing is exported over the network; trace context still propagates (W3C).
   const otlp = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -39,7 +42,7 @@ export function startTelemetry(serviceName: string, options: { spanProcessors?: 
     // Without an exporter a tracer provider is still needed: ids are created and propagated (W3C),
     // so a run's traceId is real and logs carry it, even when nothing is exported.
     spanProcessors: options.spanProcessors ?? [
-      otlp ? new BatchSpanProcessor(new OTLPTraceExporter()) : new NoopSpanProcessor(),
+      otlp ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }) : new NoopSpanProcessor(),
     ],
     instrumentations: [
       new HttpInstrumentation({

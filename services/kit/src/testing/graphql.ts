@@ -1,10 +1,12 @@
 /** A GraphQL-over-HTTP call as a client makes it; returns the parsed body and the status. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read responses by path; assertions check the shape
 export interface GraphQLResult<T = Record<string, any>> {
   status: number;
   data?: T | null;
   errors?: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[];
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as above
 export async function gql<T = Record<string, any>>(
   url: string,
   query: string,

@@ -26,11 +26,15 @@ export interface Started {
 
 /** Runs a repo script (TypeScript) the way `npm start` does: node with the SWC hooks, no npm wrapper. */
 export function runScript(script: string, env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'services/kit/register.mjs'), join(ROOT, script)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', join(ROOT, 'services/kit/register.mjs'), join(ROOT, script)],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

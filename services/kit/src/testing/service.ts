@@ -8,7 +8,12 @@ export async function startTestService(
 ): Promise<RunningService & { stopAndDrop: () => Promise<void> }> {
   const database = await createTestDatabase();
   const service = await startService(module, {
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATABASE_URL: database.url, [module.portVariable]: '0', ...env },
+    env: {
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      DATABASE_URL: database.url,
+      [module.portVariable]: '0',
+      ...env,
+    },
   });
   await service.ready;
   return {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
@@ -25,6 +26,9 @@ export const OFFLINE_MODEL = 'offline-heuristic';
 @ObjectType('ReviewRun', { description: 'A multi-persona review of one proposal.' })
 @Directive('@key(fields: "id")')
 export class ReviewRun {
+  /** Defaulted columns `em.create` need not be given. */
+  [OptionalProps]?: 'status' | 'runType' | 'model' | 'progressPct' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey({ type: 'uuid' })
   @Field(() => ID)
   id: string = randomUUID();

@@ -3,13 +3,13 @@ import { trace } from '@opentelemetry/api';
 import { ReviewRun } from './review-run.entity.ts';
 import type { StartReviewInput } from './review-run.inputs.ts';
 
-
 /** Owns review runs: idempotent creation and reads. */
 export class ReviewRunService {
   constructor(private readonly orm: MikroORM) {}
 
   async start(input: StartReviewInput, tenantId = 'default'): Promise<ReviewRun> {
-    if (input.idea.trim() === '') throw new BadUserInputError('idea is blank; describe the proposal to review');
+    if (input.idea.trim() === '')
+      throw new BadUserInputError('idea is blank; describe the proposal to review');
     const em = this.orm.em.fork();
     if (input.idempotencyKey) {
       const existing = await em.findOne(ReviewRun, { tenantId, idempotencyKey: input.idempotencyKey });
@@ -34,5 +34,4 @@ export class ReviewRunService {
   list(first: number | null | undefined, after: string | null | undefined, tenantId = 'default') {
     return paginate(this.orm.em.fork(), ReviewRun, { tenantId }, { first, after });
   }
-
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
@@ -48,6 +49,16 @@ export class ScoringSubject {
 @ObjectType('ScoringRun', { description: 'One scoring of one pull-request diff.' })
 @Directive('@key(fields: "id")')
 export class ScoringRun {
+  /** Defaulted columns `em.create` need not be given. */
+  [OptionalProps]?:
+    | 'status'
+    | 'progressPct'
+    | 'attempt'
+    | 'persistence'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'subject';
+
   @PrimaryKey({ type: 'uuid' })
   @Field(() => ID)
   id: string = randomUUID();
@@ -120,6 +131,11 @@ export class ScoringRun {
 
   @Field(() => ScoringSubject)
   get subject(): ScoringSubject {
-    return { repository: this.repository, prNumber: this.prNumber, title: this.title, diffBytes: this.diffBytes };
+    return {
+      repository: this.repository,
+      prNumber: this.prNumber,
+      title: this.title,
+      diffBytes: this.diffBytes,
+    };
   }
 }

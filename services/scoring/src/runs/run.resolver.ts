@@ -24,7 +24,9 @@ export class RunResolver {
   }
 
   @Mutation(() => ScoringRun, { description: 'Queues a run and returns at once with status QUEUED.' })
-  startScoringRun(@Arg('input', () => StartScoringRunInput) input: StartScoringRunInput): Promise<ScoringRun> {
+  startScoringRun(
+    @Arg('input', () => StartScoringRunInput) input: StartScoringRunInput,
+  ): Promise<ScoringRun> {
     return this.runs.start(input);
   }
 }

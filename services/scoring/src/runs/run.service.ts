@@ -16,7 +16,8 @@ export class RunService {
 
   async start(input: StartScoringRunInput, tenantId = 'default'): Promise<ScoringRun> {
     const diffBytes = Buffer.byteLength(input.subject.diff, 'utf8');
-    if (input.subject.diff.trim() === '') throw new BadUserInputError('subject.diff is empty; send a unified diff');
+    if (input.subject.diff.trim() === '')
+      throw new BadUserInputError('subject.diff is empty; send a unified diff');
     if (diffBytes > this.options.maxDiffBytes) {
       throw new BadUserInputError(
         `subject.diff is ${diffBytes} bytes; the limit is ${this.options.maxDiffBytes} (ASSAY_MAX_DIFF_BYTES)`,
@@ -56,6 +57,4 @@ export class RunService {
   list(first: number | null | undefined, after: string | null | undefined, tenantId = 'default') {
     return paginate(this.orm.em.fork(), ScoringRun, { tenantId }, { first, after });
   }
-
 }
-
