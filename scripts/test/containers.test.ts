@@ -77,6 +77,9 @@ describe('docker-compose.yml and Dockerfile (read, not run: no Docker engine her
     assert.match(dockerfile, /^ARG SERVICE$/m);
     assert.match(dockerfile, /^USER (?!root)\w+/m);
     assert.match(dockerfile, /^HEALTHCHECK /m);
-    assert.match(dockerfile, /exec node --import \.\/services\/kit\/register\.mjs services\/\$SERVICE\/src\/main\.ts/);
+    assert.match(
+      dockerfile,
+      /exec node --import \.\/services\/kit\/register\.mjs services\/\$SERVICE\/src\/main\.ts/,
+    );
   });
 });
