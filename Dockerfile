@@ -14,7 +14,7 @@ COPY services/scoring/package.json services/scoring/
 COPY services/review/package.json services/review/
 COPY services/failure-catalog/package.json services/failure-catalog/
 COPY services/gateway/package.json services/gateway/
-# Scripts stay on: @swc/core, protobufjs and the embedded-postgres binaries have install scripts.
+# Install scripts follow package.json "allowScripts" (@swc/core and the embedded-postgres binaries need theirs).
 # The root devDependency `node` (a Node binary) is omitted; the base image already has Node 24.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts=false --no-audit --no-fund
