@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createOrm,
@@ -33,10 +34,14 @@ async function subgraphSdl(name: SubgraphName): Promise<string> {
     entities: module.entities,
     migrations: module.migrations,
   });
-  const { createLogger, Health } = await import('@assay/kit');
+  const { createLogger, Health, ReliableWriter, Spool } = await import('@assay/kit');
+  const log = createLogger(name, 'silent');
+  // Never opened nor written: building the schema only registers the service's writes.
+  const spool = new Spool(join(tmpdir(), 'assay-schema-offline'), log);
   const app = await module.createApp({
     orm,
-    log: createLogger(name, 'silent'),
+    writer: new ReliableWriter({ orm, spool, log }),
+    log,
     health: new Health(),
     env: {},
   });

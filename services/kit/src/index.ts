@@ -18,6 +18,22 @@ export { buildSubgraph, printSubgraphSdl } from './graphql/subgraph.ts';
 export { Health } from './http/health.ts';
 export { listen } from './http/server.ts';
 export { createLogger, type Logger } from './logging/logger.ts';
+export { classifyDbError, type ErrorClass } from './persistence/classify-error.ts';
+export { canonicalJson, contentHash } from './persistence/content-hash.ts';
+export { DeadLetter, DeadLetterStatus } from './persistence/dead-letter.entity.ts';
+export {
+  IdempotencyConflictError,
+  PermanentWriteError,
+  VerificationError,
+} from './persistence/persistence-error.ts';
+export {
+  type PersistResult,
+  ReliableWriter,
+  type Stored,
+  type WriteDefinition,
+} from './persistence/reliable-writer.ts';
+export { Spool, type SpoolRecord } from './persistence/spool.ts';
+export { SpoolReplayer } from './persistence/spool-replayer.ts';
 export {
   type App,
   type AppDeps,

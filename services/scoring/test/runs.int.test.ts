@@ -116,7 +116,11 @@ describe('scoring runs (real PostgreSQL)', () => {
   it('reports ready with the database check, and never leaks internals on errors', async () => {
     const ready = await fetch(service.url.replace('/graphql', '/readyz'));
     assert.equal(ready.status, 200);
-    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: { ok: true } });
+    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, {
+      database: { ok: true },
+      breaker: { ok: true, detail: 'closed' },
+      spool: { ok: true, detail: { depth: 0 } },
+    });
     const broken = await fetch(service.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

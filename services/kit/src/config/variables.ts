@@ -68,7 +68,7 @@ export const variables = {
   },
   ASSAY_DATA_DIR: {
     schema: z.string().min(1),
-    description: 'Embedded PostgreSQL data and local spools.',
+    description: 'Embedded PostgreSQL data (`pg/`) and the durable write spools (`spool/<service>/`).',
     default: '.assay',
   },
   ASSAY_EMBEDDED_PG_PORT: { schema: port, description: 'Port of the embedded PostgreSQL.', default: '54329' },
@@ -77,6 +77,54 @@ export const variables = {
     schema: positiveInt,
     description: 'Longest wait between attempts to reach the database while starting.',
     default: '5000',
+  },
+  ASSAY_DB_CONNECT_TIMEOUT_MS: {
+    schema: positiveInt,
+    description:
+      'Longest wait for a new connection or a free pool slot before the attempt fails (and is retried).',
+    default: '2000',
+  },
+  ASSAY_DB_STATEMENT_TIMEOUT_MS: {
+    schema: positiveInt,
+    description: 'PostgreSQL `statement_timeout` of every connection.',
+    default: '15000',
+  },
+  ASSAY_WRITE_TIMEOUT_MS: {
+    schema: positiveInt,
+    description: 'Reliable write path: longest time of one attempt (transaction and read-back).',
+    default: '5000',
+  },
+  ASSAY_WRITE_RETRIES: {
+    schema: z.coerce.number().int().min(0),
+    description:
+      'Reliable write path: attempts after the first for transient errors, before the write is spooled.',
+    default: '4',
+  },
+  ASSAY_WRITE_RETRY_BASE_MS: {
+    schema: positiveInt,
+    description: 'Reliable write path: first retry delay; grows exponentially with decorrelated jitter.',
+    default: '50',
+  },
+  ASSAY_WRITE_RETRY_MAX_MS: {
+    schema: positiveInt,
+    description: 'Reliable write path: longest retry delay.',
+    default: '2000',
+  },
+  ASSAY_BREAKER_THRESHOLD: {
+    schema: positiveInt,
+    description:
+      'Consecutive transient failures that open the database circuit breaker (writes then spool at once).',
+    default: '5',
+  },
+  ASSAY_BREAKER_HALF_OPEN_MS: {
+    schema: positiveInt,
+    description: 'How long the breaker stays open before one probe write is let through.',
+    default: '5000',
+  },
+  ASSAY_SPOOL_REPLAY_INTERVAL_MS: {
+    schema: positiveInt,
+    description: 'How often the spool replayer looks for records to drain.',
+    default: '1000',
   },
   ASSAY_SHUTDOWN_TIMEOUT_MS: {
     schema: positiveInt,

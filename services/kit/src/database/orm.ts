@@ -15,6 +15,9 @@ export interface OrmOptions {
   entities: Constructor[];
   migrations: Constructor<Migration>[];
   poolMax?: number;
+  /** pg `connectionTimeoutMillis`: connecting, or waiting for a pool slot. */
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
   debug?: boolean;
 }
 
@@ -29,6 +32,11 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: options.poolMax ?? 10 },
+    // A dead server must fail an attempt quickly (then the write path retries or spools), not hang it.
+    driverOptions: {
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      statement_timeout: options.statementTimeoutMs ?? 15000,
+    },
     debug: options.debug ?? false,
     allowGlobalContext: false,
     migrations: {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -12,7 +13,16 @@ import { Health } from '../http/health.ts';
 import { createServiceServer, listen } from '../http/server.ts';
 import { Shutdown } from '../lifecycle/shutdown.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
+import { DeadLetter } from '../persistence/dead-letter.entity.ts';
+import { Migration20261123000000DeadLetters } from '../persistence/dead-letter.migration.ts';
+import { breakerStateName, ReliableWriter } from '../persistence/reliable-writer.ts';
+import { Spool } from '../persistence/spool.ts';
+import { SpoolReplayer } from '../persistence/spool-replayer.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
+
+/** What the kit adds to every service schema: the dead-letter table of the reliable write path. */
+const KIT_ENTITIES = [DeadLetter];
+const KIT_MIGRATIONS = [Migration20261123000000DeadLetters];
 
 export type PortVariable = 'ASSAY_SCORING_PORT' | 'ASSAY_REVIEW_PORT' | 'ASSAY_FAILURE_CATALOG_PORT';
 
@@ -24,6 +34,16 @@ const SERVICE_VARIABLES = [
   'ASSAY_DB_CONNECT_RETRY_MS',
   'ASSAY_SHUTDOWN_TIMEOUT_MS',
   'ASSAY_GRAPHQL_INTROSPECTION',
+  'ASSAY_DATA_DIR',
+  'ASSAY_DB_CONNECT_TIMEOUT_MS',
+  'ASSAY_DB_STATEMENT_TIMEOUT_MS',
+  'ASSAY_WRITE_TIMEOUT_MS',
+  'ASSAY_WRITE_RETRIES',
+  'ASSAY_WRITE_RETRY_BASE_MS',
+  'ASSAY_WRITE_RETRY_MAX_MS',
+  'ASSAY_BREAKER_THRESHOLD',
+  'ASSAY_BREAKER_HALF_OPEN_MS',
+  'ASSAY_SPOOL_REPLAY_INTERVAL_MS',
 ] as const;
 
 export type ServiceConfig = ReturnType<typeof loadServiceConfig>;
@@ -34,6 +54,8 @@ function loadServiceConfig(port: PortVariable, env: NodeJS.ProcessEnv) {
 
 export interface AppDeps {
   orm: MikroORM;
+  /** The reliable write path: every write that matters goes through it. */
+  writer: ReliableWriter;
   log: Logger;
   health: Health;
   env: NodeJS.ProcessEnv;
@@ -60,6 +82,8 @@ export interface RunningService {
   url: string;
   port: number;
   orm: MikroORM;
+  writer: ReliableWriter;
+  replayer: SpoolReplayer;
   log: Logger;
   health: Health;
   /** Resolves once connected, migrated and background work started. */
@@ -84,20 +108,42 @@ export async function startService(
   const orm = await createOrm({
     url: config.DATABASE_URL,
     schema: module.dbSchema,
-    entities: module.entities,
-    migrations: module.migrations,
+    entities: [...module.entities, ...KIT_ENTITIES],
+    migrations: [...module.migrations, ...KIT_MIGRATIONS],
     poolMax: config.ASSAY_DB_POOL_MAX,
+    connectTimeoutMs: config.ASSAY_DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.ASSAY_DB_STATEMENT_TIMEOUT_MS,
   });
+  const spool = new Spool(join(resolve(config.ASSAY_DATA_DIR), 'spool', module.name), log);
+  await spool.open();
+  const writer = new ReliableWriter({
+    orm,
+    spool,
+    log,
+    policy: {
+      timeoutMs: config.ASSAY_WRITE_TIMEOUT_MS,
+      retries: config.ASSAY_WRITE_RETRIES,
+      retryBaseMs: config.ASSAY_WRITE_RETRY_BASE_MS,
+      retryMaxMs: config.ASSAY_WRITE_RETRY_MAX_MS,
+      breakerThreshold: config.ASSAY_BREAKER_THRESHOLD,
+      breakerHalfOpenMs: config.ASSAY_BREAKER_HALF_OPEN_MS,
+    },
+  });
+  const replayer = new SpoolReplayer(writer, log, { intervalMs: config.ASSAY_SPOOL_REPLAY_INTERVAL_MS });
   let migrated = false;
   health.register('database', async () => {
     if (!migrated) return { ok: false, detail: 'connecting' };
     await orm.em.getConnection().execute('select 1');
     return { ok: true };
   });
-  const app = await module.createApp({ orm, log, health, env });
+  // Reported, not gating: with the breaker open or records spooled, writes are still accepted.
+  health.register('breaker', () => ({ ok: true, detail: breakerStateName(writer.policy.state) }));
+  health.register('spool', () => ({ ok: true, detail: { depth: spool.depth } }));
+  const app = await module.createApp({ orm, writer, log, health, env });
   const shutdown = new Shutdown(log, config.ASSAY_SHUTDOWN_TIMEOUT_MS);
   shutdown.add('telemetry', () => options.telemetry?.shutdown());
   shutdown.add('database', () => orm.close());
+  shutdown.add('spool', () => spool.close());
 
   const apollo = new ApolloServer({
     schema: app.schema,
@@ -130,6 +176,8 @@ export async function startService(
     const applied = await migrate(orm);
     migrated = true;
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    replayer.start();
+    shutdown.add('spool replayer', () => replayer.stop());
     await app.start?.();
     shutdown.add('app', () => app.stop?.());
     log.info({ port }, `${module.name} ready`);
@@ -141,6 +189,8 @@ export async function startService(
     url: `http://${config.ASSAY_HOST}:${port}/graphql`,
     port,
     orm,
+    writer,
+    replayer,
     log,
     health,
     ready,

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunningService, type ServiceModule, startService } from '../service/service.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -7,10 +10,12 @@ export async function startTestService(
   env: NodeJS.ProcessEnv = {},
 ): Promise<RunningService & { stopAndDrop: () => Promise<void> }> {
   const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), `assay-${module.name}-`));
   const service = await startService(module, {
     env: {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       DATABASE_URL: database.url,
+      ASSAY_DATA_DIR: dataDir,
       [module.portVariable]: '0',
       ...env,
     },
@@ -21,6 +26,7 @@ export async function startTestService(
     async stopAndDrop() {
       await service.stop();
       await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

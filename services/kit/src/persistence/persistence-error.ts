@@ -1,0 +1,27 @@
+import { AppError } from '../errors.ts';
+
+/** A write that failed for good: not retried, dead-lettered with its payload. */
+export class PermanentWriteError extends AppError {
+  constructor(
+    message: string,
+    /** SQLSTATE or a short reason; safe to show and to use as a label. */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('WRITE_FAILED', message, false, options);
+  }
+}
+
+/** The row read back after commit is not what was written. Retried, and counted on its own. */
+export class VerificationError extends AppError {
+  constructor(message: string) {
+    super('VERIFICATION_FAILED', message, true);
+  }
+}
+
+/** The idempotency key is already taken by different content: a caller bug, never retried. */
+export class IdempotencyConflictError extends AppError {
+  constructor(key: string) {
+    super('IDEMPOTENCY_CONFLICT', `the idempotency key "${key}" was already used for different content`);
+  }
+}

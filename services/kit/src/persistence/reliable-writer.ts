@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Logger } from '../logging/logger.ts';
+import { classifyDbError } from './classify-error.ts';
+import { contentHash } from './content-hash.ts';
+import { DeadLetter } from './dead-letter.entity.ts';
+import { IdempotencyConflictError, PermanentWriteError, VerificationError } from './persistence-error.ts';
+import type { Spool, SpoolRecord } from './spool.ts';
+import { BREAKER_STATE, createWriteMetrics, type WriteMetrics } from './write-metrics.ts';
+import {
+  CircuitState,
+  createWritePolicy,
+  DEFAULT_WRITE_POLICY,
+  isBreakerOpen,
+  isTransient,
+  type WritePolicy,
+  type WritePolicyOptions,
+} from './write-policy.ts';
+
+/**
+ * A write that must not be lost, described so it can be replayed from the spool by name: the
+ * payload is plain JSON, and the write is idempotent by `key`.
+ */
+export interface WriteDefinition<P, R> {
+  /** Unique per service; stored with spooled records and dead letters. */
+  name: string;
+  /** The idempotency key: the same key is the same write, however often it is attempted. */
+  key(payload: P): string;
+  /** What must end up stored, as plain data; its SHA-256 is stored with the row and checked after commit. */
+  content(payload: P): unknown;
+  /**
+   * Inside a transaction: store the content with `hash`, or do nothing when a row with the key exists
+   * (for example `insert … on conflict do nothing`), so a retry after a lost commit acknowledgement
+   * finds the first attempt's row instead of writing a second.
+   */
+  write(em: EntityManager, payload: P, hash: string): Promise<void>;
+  /** After commit, on a fresh EntityManager: what is stored under the key, or null. */
+  readBack(em: EntityManager, payload: P): Promise<Stored<R> | null>;
+}
+
+export interface Stored<R> {
+  result: R;
+  /** The stored content, in the same shape as `content(payload)`. */
+  content: unknown;
+  /** The hash stored with it. */
+  hash: string;
+}
+
+export type PersistResult<R> =
+  | { status: 'SAVED'; result: R; hash: string }
+  /** The database is away: the write is on the local disk and will be replayed. */
+  | { status: 'SPOOLED'; spoolId: string; reason: string }
+  /** The write can never succeed as it is: kept with its payload in the dead letters. */
+  | { status: 'DEAD_LETTERED'; error: PermanentWriteError };
+
+const DEAD_LETTER_WRITE = 'kit.dead_letter';
+
+interface DeadLetterPayload {
+  write: string;
+  key: string;
+  payload: unknown;
+  errorClass: string;
+  errorCode: string;
+  errorMessage: string;
+  retryCount: number;
+}
+
+export interface ReliableWriterOptions {
+  orm: MikroORM;
+  spool: Spool;
+  log: Logger;
+  policy?: Partial<WritePolicyOptions>;
+}
+
+/**
+ * The one way a service writes what matters: idempotent, retried, breaker-guarded, verified by
+ * reading it back, and spooled when the database is away. Nothing it accepts is lost or doubled.
+ */
+export class ReliableWriter {
+  readonly policy: WritePolicy;
+  private readonly definitions = new Map<string, WriteDefinition<unknown, unknown>>();
+  private readonly metrics: WriteMetrics;
+  private readonly tracer = trace.getTracer('assay-persist');
+
+  constructor(private readonly options: ReliableWriterOptions) {
+    this.policy = createWritePolicy({ ...DEFAULT_WRITE_POLICY, ...options.policy }, options.log);
+    this.metrics = createWriteMetrics({
+      spoolDepth: () => options.spool.depth,
+      breakerState: () => BREAKER_STATE[breakerStateName(this.policy.state)],
+    });
+    this.policy.retries.onRetry((event) => {
+      const code = 'error' in event ? classifyDbError(event.error).code : 'UNKNOWN';
+      options.log.debug({ attempt: event.attempt, code, delayMs: Math.round(event.delay) }, 'write retried');
+    });
+    this.register(deadLetterWrite);
+  }
+
+  get spool(): Spool {
+    return this.options.spool;
+  }
+
+  register<P, R>(definition: WriteDefinition<P, R>): WriteDefinition<P, R> {
+    if (this.definitions.has(definition.name))
+      throw new Error(`write ${definition.name} is registered twice`);
+    this.definitions.set(definition.name, definition as WriteDefinition<unknown, unknown>);
+    return definition;
+  }
+
+  /**
+   * Persists a payload. Resolves `SAVED` after a verified commit, `SPOOLED` when the database stays
+   * unreachable (or the breaker is open), `DEAD_LETTERED` on a permanent error. Rejects only with
+   * an IdempotencyConflictError (the key holds other content) or when even the spool fails.
+   */
+  async persist<P, R>(definition: WriteDefinition<P, R>, payload: P): Promise<PersistResult<R>> {
+    const startedAt = performance.now();
+    const outcome = await this.tryWrite(definition, payload);
+    if (outcome.ok) {
+      this.metrics.count(definition.name, 'saved');
+      this.metrics.observe(definition.name, 'saved', startedAt);
+      return { status: 'SAVED', result: outcome.stored.result, hash: outcome.stored.hash };
+    }
+    if (outcome.transient) {
+      const reason = outcome.code;
+      const spoolId = randomUUID();
+      await this.options.spool.append(spoolRecord(spoolId, definition, payload, reason));
+      this.options.log.warn({ write: definition.name, reason }, 'write spooled');
+      this.metrics.count(definition.name, 'spooled');
+      this.metrics.observe(definition.name, 'spooled', startedAt);
+      return { status: 'SPOOLED', spoolId, reason };
+    }
+    const error = await this.deadLetter(definition, payload, outcome.error, outcome.attempts);
+    this.metrics.observe(definition.name, 'dead_lettered', startedAt);
+    return { status: 'DEAD_LETTERED', error };
+  }
+
+  /** Replays one spooled record; `false` when the database is still away (keep it). */
+  async replay(record: SpoolRecord): Promise<boolean> {
+    const definition = this.definitions.get(record.write);
+    if (!definition) {
+      const error = new PermanentWriteError(`no write named ${record.write} is registered`, 'UNKNOWN_WRITE');
+      await this.deadLetterOrThrow(record.write, record.key, record.payload, error, 0);
+      return true;
+    }
+    const outcome = await this.tryWrite(definition, record.payload);
+    if (outcome.ok) {
+      this.metrics.count(definition.name, 'replayed');
+      return true;
+    }
+    if (outcome.transient) return false;
+    await this.deadLetterOrThrow(
+      definition.name,
+      definition.key(record.payload),
+      record.payload,
+      outcome.error,
+      outcome.attempts,
+    );
+    return true;
+  }
+
+  /** Every attempt under the shared policy; the classified outcome, never a thrown database error. */
+  private async tryWrite<P, R>(
+    definition: WriteDefinition<P, R>,
+    payload: P,
+  ): Promise<
+    | { ok: true; stored: Stored<R> }
+    | { ok: false; transient: true; code: string }
+    | { ok: false; transient: false; error: PermanentWriteError; attempts: number }
+  > {
+    const hash = contentHash(definition.content(payload));
+    let attempts = 0;
+    try {
+      const stored = await this.policy.policy.execute(() => {
+        attempts++;
+        return this.attempt(definition, payload, hash, attempts);
+      });
+      return { ok: true, stored };
+    } catch (error) {
+      if (error instanceof IdempotencyConflictError) throw error;
+      if (isBreakerOpen(error)) return { ok: false, transient: true, code: 'BREAKER_OPEN' };
+      if (isTransient(error) || error instanceof VerificationError) {
+        return {
+          ok: false,
+          transient: true,
+          code: error instanceof VerificationError ? 'VERIFICATION_FAILED' : classifyDbError(error).code,
+        };
+      }
+      const { code } = classifyDbError(error);
+      return {
+        ok: false,
+        transient: false,
+        attempts,
+        error: new PermanentWriteError(safeMessage(error), code, { cause: error }),
+      };
+    }
+  }
+
+  /** One attempt: a transaction on a forked EntityManager, then a read-back on another. */
+  private attempt<P, R>(
+    definition: WriteDefinition<P, R>,
+    payload: P,
+    hash: string,
+    attempt: number,
+  ): Promise<Stored<R>> {
+    return this.tracer.startActiveSpan(`persist ${definition.name}`, async (span) => {
+      span.setAttributes({ 'assay.write': definition.name, 'assay.write.attempt': attempt });
+      try {
+        await this.options.orm.em
+          .fork()
+          .transactional((em) => definition.write(em as EntityManager, payload, hash));
+        const stored = await definition.readBack(this.options.orm.em.fork() as EntityManager, payload);
+        verify(definition, payload, hash, stored);
+        span.setAttribute('assay.write.outcome', 'saved');
+        if (attempt > 1) this.metrics.count(definition.name, 'retried');
+        return stored!;
+      } catch (error) {
+        const verification = error instanceof VerificationError;
+        if (verification) this.metrics.count(definition.name, 'verification_failed');
+        const classified = classifyDbError(error);
+        span.setAttributes({
+          'assay.write.outcome': verification ? 'verification_failed' : 'failed',
+          'assay.write.error_class': verification ? 'verification' : classified.errorClass,
+          'error.type': verification ? 'VERIFICATION_FAILED' : classified.code,
+        });
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async deadLetter<P, R>(
+    definition: WriteDefinition<P, R>,
+    payload: P,
+    error: PermanentWriteError,
+    attempts: number,
+  ): Promise<PermanentWriteError> {
+    this.options.log.error(
+      { write: definition.name, code: error.reason },
+      'write failed permanently: dead-lettered',
+    );
+    this.metrics.count(definition.name, 'dead_lettered');
+    await this.deadLetterOrThrow(definition.name, definition.key(payload), payload, error, attempts);
+    return error;
+  }
+
+  /** Dead letters go through the same path: if the database takes no dead letter either, the spool does. */
+  private async deadLetterOrThrow(
+    write: string,
+    key: string,
+    payload: unknown,
+    error: PermanentWriteError,
+    attempts: number,
+  ) {
+    const letter: DeadLetterPayload = {
+      write,
+      key,
+      payload,
+      errorClass: 'permanent',
+      errorCode: error.reason,
+      errorMessage: error.message,
+      retryCount: Math.max(0, attempts - 1),
+    };
+    const outcome = await this.tryWrite(deadLetterWrite, letter);
+    if (outcome.ok) return;
+    if (outcome.transient) {
+      await this.options.spool.append(spoolRecord(randomUUID(), deadLetterWrite, letter, outcome.code));
+      return;
+    }
+    // A dead letter that cannot be stored is a bug in the kit, not in the data: keep it on disk.
+    this.options.log.error(
+      { write, code: outcome.error.reason },
+      'dead letter rejected by the database; spooled',
+    );
+    await this.options.spool.append(spoolRecord(randomUUID(), deadLetterWrite, letter, outcome.error.reason));
+  }
+}
+
+function verify<P, R>(
+  definition: WriteDefinition<P, R>,
+  payload: P,
+  hash: string,
+  stored: Stored<R> | null,
+): void {
+  if (!stored) throw new VerificationError(`${definition.name}: nothing stored under the key after commit`);
+  const storedContentHash = contentHash(stored.content);
+  if (stored.hash !== hash && storedContentHash === stored.hash) {
+    // Intact, but someone else's content: the key was reused.
+    throw new IdempotencyConflictError(definition.key(payload));
+  }
+  if (stored.hash !== hash || storedContentHash !== hash) {
+    throw new VerificationError(`${definition.name}: the stored row does not match what was written`);
+  }
+}
+
+function spoolRecord<P>(
+  id: string,
+  definition: WriteDefinition<P, unknown>,
+  payload: P,
+  reason: string,
+): SpoolRecord {
+  return {
+    id,
+    write: definition.name,
+    key: definition.key(payload),
+    payload,
+    spooledAt: new Date().toISOString(),
+    reason,
+  };
+}
+
+/**
+ * MikroORM prefixes driver errors with the SQL, values inlined; keep only the server's message, so
+ * a dead letter's message and the logs never repeat the payload.
+ */
+function safeMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const server = message.split(' - ').pop() ?? message;
+  return server.slice(0, 500);
+}
+
+/** The breaker's state by name, for /readyz and the gauge. */
+export function breakerStateName(state: CircuitState): keyof typeof BREAKER_STATE {
+  switch (state) {
+    case CircuitState.Closed:
+      return 'closed';
+    case CircuitState.HalfOpen:
+      return 'half_open';
+    case CircuitState.Open:
+      return 'open';
+    default:
+      return 'isolated';
+  }
+}
+
+/** Dead letters are written idempotently too: one per (write, key). */
+const deadLetterWrite: WriteDefinition<DeadLetterPayload, DeadLetter> = {
+  name: DEAD_LETTER_WRITE,
+  key: (p) => `${p.write}:${p.key}`,
+  content: (p) => ({ write: p.write, key: p.key, payload: p.payload }),
+  async write(em, p) {
+    await em
+      .createQueryBuilder(DeadLetter)
+      .insert({
+        id: randomUUID(),
+        write: p.write,
+        idempotencyKey: p.key,
+        payload: p.payload,
+        errorClass: p.errorClass,
+        errorCode: p.errorCode,
+        errorMessage: p.errorMessage,
+        retryCount: p.retryCount,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .onConflict(['write', 'idempotencyKey'])
+      .ignore()
+      .execute();
+  },
+  async readBack(em, p) {
+    const letter = await em.findOne(DeadLetter, { write: p.write, idempotencyKey: p.key });
+    if (!letter) return null;
+    const content = { write: letter.write, key: letter.idempotencyKey, payload: letter.payload };
+    // The table has no hash column: a dead letter is its own record of what was meant.
+    return { result: letter, content, hash: contentHash(content) };
+  },
+};

@@ -1,0 +1,84 @@
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  IsolatedCircuitError,
+  retry,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import type { Logger } from '../logging/logger.ts';
+import { classifyDbError } from './classify-error.ts';
+import { VerificationError } from './persistence-error.ts';
+
+export interface WritePolicyOptions {
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Attempts after the first. */
+  retries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Consecutive transient failures that open the breaker. */
+  breakerThreshold: number;
+  /** How long the breaker stays open before one probe is let through. */
+  breakerHalfOpenMs: number;
+}
+
+export const DEFAULT_WRITE_POLICY: WritePolicyOptions = {
+  timeoutMs: 5000,
+  retries: 4,
+  retryBaseMs: 50,
+  retryMaxMs: 2000,
+  breakerThreshold: 5,
+  breakerHalfOpenMs: 5000,
+};
+
+/** The database is unreachable or overloaded: worth another attempt later. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof TaskCancelledError || classifyDbError(error).errorClass === 'transient';
+}
+
+/** The breaker refused the call without trying it. */
+export function isBreakerOpen(error: unknown): boolean {
+  return error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError;
+}
+
+/**
+ * One policy per database, shared by every write of the process: retry (exponential backoff with
+ * decorrelated jitter) around a consecutive-failure breaker around a per-attempt timeout. So a
+ * breaker that opens mid-retry stops the retries at once, and a timeout counts as a failure.
+ * A verification mismatch is retried but does not trip the breaker: the database answered.
+ */
+export function createWritePolicy(options: WritePolicyOptions, log: Logger) {
+  const breaker = circuitBreaker(handleWhen(isTransient), {
+    halfOpenAfter: options.breakerHalfOpenMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold),
+  });
+  const retries = retry(
+    handleWhen((error) => isTransient(error) || error instanceof VerificationError),
+    {
+      maxAttempts: options.retries,
+      backoff: new ExponentialBackoff({ initialDelay: options.retryBaseMs, maxDelay: options.retryMaxMs }),
+    },
+  );
+  const perAttempt = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  breaker.onBreak(() => log.warn('database circuit breaker opened: writes go to the spool'));
+  breaker.onHalfOpen(() => log.info('database circuit breaker half-open: probing'));
+  breaker.onReset(() => log.info('database circuit breaker closed'));
+  return {
+    policy: wrap(retries, breaker, perAttempt),
+    breaker,
+    retries,
+    get state(): CircuitState {
+      return breaker.state;
+    },
+  };
+}
+
+export type WritePolicy = ReturnType<typeof createWritePolicy>;
+export { CircuitState };
