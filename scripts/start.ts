@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, describeUrl, EmbeddedPostgres, loadConfig, SUBGRAPHS } from '@assay/kit';
 import pg from 'pg';
+import { startEmbeddedDatabase } from './embedded-database.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const REGISTER = join(ROOT, 'services', 'kit', 'register.mjs');
@@ -61,21 +62,13 @@ async function startDatabase(): Promise<string> {
     await waitForDatabase(config.DATABASE_URL);
     return config.DATABASE_URL;
   }
-  database = new EmbeddedPostgres({
-    dataDir: join(config.ASSAY_DATA_DIR, 'pg'),
+  const embedded = await startEmbeddedDatabase({
+    dataDir: config.ASSAY_DATA_DIR,
     port: config.ASSAY_EMBEDDED_PG_PORT,
+    say,
   });
-  const fresh = !database.initialised;
-  if (fresh) say(`initialising an embedded PostgreSQL in ${database.dataDir}`);
-  await database.initialise();
-  await database.start();
-  const admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  const exists = await admin.query('select 1 from pg_database where datname = $1', ['assay']);
-  if (exists.rowCount === 0) await admin.query('create database assay');
-  await admin.end();
-  say(`embedded PostgreSQL on 127.0.0.1:${config.ASSAY_EMBEDDED_PG_PORT}${fresh ? ' (new)' : ''}`);
-  return database.url.replace(/\/postgres$/, '/assay');
+  database = embedded.server;
+  return embedded.url;
 }
 
 function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {

@@ -1,51 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createOrm,
-  loadConfig,
-  printSubgraphSdl,
-  type ServiceModule,
-  SUBGRAPHS,
-  type SubgraphName,
-} from '@assay/kit';
+import { loadConfig, printSubgraphSdl, SUBGRAPHS, type SubgraphName } from '@assay/kit';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
+import { buildOffline } from './services.ts';
 
 export const SCHEMA_DIR = join(import.meta.dirname, '..', 'schema');
 
-async function serviceModule(name: SubgraphName): Promise<ServiceModule> {
-  switch (name) {
-    case 'scoring':
-      return (await import('@assay/scoring')).scoringService;
-    case 'review':
-      return (await import('@assay/review')).reviewService;
-    case 'failure-catalog':
-      return (await import('@assay/failure-catalog')).failureCatalogService;
-  }
-}
-
-/** Builds a subgraph's schema without a database (the ORM never connects) and prints its SDL. */
+/** A subgraph's SDL, from its schema built without a database. */
 async function subgraphSdl(name: SubgraphName): Promise<string> {
-  const module = await serviceModule(name);
-  const orm = await createOrm({
-    url: 'postgres://offline@127.0.0.1:1/offline',
-    schema: module.dbSchema,
-    entities: module.entities,
-    migrations: module.migrations,
-  });
-  const { createLogger, Health, ReliableWriter, Spool } = await import('@assay/kit');
-  const log = createLogger(name, 'silent');
-  // Never opened nor written: building the schema only registers the service's writes.
-  const spool = new Spool(join(tmpdir(), 'assay-schema-offline'), log);
-  const app = await module.createApp({
-    orm,
-    writer: new ReliableWriter({ orm, spool, log }),
-    log,
-    health: new Health(),
-    env: {},
-  });
-  return printSubgraphSdl(app.schema);
+  return printSubgraphSdl((await buildOffline(name)).app.schema);
 }
 
 export interface Composed {

@@ -20,6 +20,7 @@ interface ComposeService {
 }
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 };
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
@@ -61,6 +62,15 @@ describe('docker-compose.yml and Dockerfile (read, not run: no Docker engine her
         assert.ok(known.has(variable), `${name}: unknown variable ${variable}`);
       }
     }
+  });
+
+  test('each subgraph keeps its write spool on a named volume', () => {
+    for (const name of ['scoring', 'review', 'failure-catalog']) {
+      const mount = (compose.services[name]!.volumes ?? []).find((v) => v.endsWith(':/app/.assay'));
+      assert.ok(mount, `${name} mounts a volume on ASSAY_DATA_DIR (/app/.assay)`);
+      assert.ok(mount.split(':')[0]! in (compose.volumes ?? {}), `${name}: ${mount} is a declared volume`);
+    }
+    assert.match(dockerfile, /ASSAY_DATA_DIR=\/app\/\.assay/);
   });
 
   test('mounts only files that exist in the repository', () => {

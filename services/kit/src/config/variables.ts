@@ -142,6 +142,42 @@ export const variables = {
     description: 'Largest diff `startScoringRun` accepts, in bytes.',
     default: String(2 * 1024 * 1024),
   },
+  ASSAY_LLM_MODEL: {
+    schema: z.string().min(1),
+    description: 'Model of the LLM scorer.',
+    default: 'gpt-5-mini',
+  },
+  ASSAY_LLM_TIMEOUT_MS: {
+    schema: positiveInt,
+    description: 'Per request to the model; a timed-out request is retried.',
+    default: '60000',
+  },
+  ASSAY_LLM_RETRIES: {
+    schema: z.coerce.number().int().min(0).max(10),
+    description: 'Retries of a model request on 429, 5xx, timeouts and connection errors.',
+    default: '3',
+  },
+  ASSAY_SCORING_CONCURRENCY: {
+    schema: positiveInt,
+    description: 'Scoring jobs one scoring process runs at once.',
+    default: '4',
+  },
+  ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: {
+    schema: positiveInt,
+    description:
+      'A run with no progress for this long is re-queued by the watchdog (or failed after its last attempt). Keep it above `ASSAY_LLM_TIMEOUT_MS`.',
+    default: '120000',
+  },
+  ASSAY_RUN_MAX_ATTEMPTS: {
+    schema: positiveInt,
+    description: 'Executions of a run (the watchdog re-queues stalled ones) before it fails.',
+    default: '3',
+  },
+  ASSAY_WATCHDOG_INTERVAL_MS: {
+    schema: positiveInt,
+    description: 'How often the watchdog looks for stalled runs (one replica at a time).',
+    default: '10000',
+  },
 } satisfies Record<string, Variable>;
 
 export type VariableName = keyof typeof variables;

@@ -4,6 +4,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
+import { releaseDroppedConnections } from './release-dropped-connections.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM };
@@ -36,6 +37,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     driverOptions: {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
       statement_timeout: options.statementTimeoutMs ?? 15000,
+      onPoolCreated: releaseDroppedConnections,
     },
     debug: options.debug ?? false,
     allowGlobalContext: false,

@@ -54,6 +54,14 @@ export type PersistResult<R> =
   /** The write can never succeed as it is: kept with its payload in the dead letters. */
   | { status: 'DEAD_LETTERED'; error: PermanentWriteError };
 
+/** What replaying one record came to. */
+export type ReplayResult =
+  | { status: 'SAVED' }
+  /** The database is still away: keep the record. */
+  | { status: 'UNAVAILABLE'; reason: string }
+  /** It failed for good and is in the dead letters under its (write, key). */
+  | { status: 'DEAD_LETTERED'; error: PermanentWriteError };
+
 const DEAD_LETTER_WRITE = 'kit.dead_letter';
 
 interface DeadLetterPayload {
@@ -100,6 +108,11 @@ export class ReliableWriter {
     return this.options.spool;
   }
 
+  /** Whether a write of this name can be replayed here. */
+  knows(write: string): boolean {
+    return this.definitions.has(write);
+  }
+
   register<P, R>(definition: WriteDefinition<P, R>): WriteDefinition<P, R> {
     if (this.definitions.has(definition.name))
       throw new Error(`write ${definition.name} is registered twice`);
@@ -134,20 +147,20 @@ export class ReliableWriter {
     return { status: 'DEAD_LETTERED', error };
   }
 
-  /** Replays one spooled record; `false` when the database is still away (keep it). */
-  async replay(record: SpoolRecord): Promise<boolean> {
+  /** Replays one spooled (or dead-lettered) record; `UNAVAILABLE` when the database is still away. */
+  async replay(record: SpoolRecord): Promise<ReplayResult> {
     const definition = this.definitions.get(record.write);
     if (!definition) {
       const error = new PermanentWriteError(`no write named ${record.write} is registered`, 'UNKNOWN_WRITE');
       await this.deadLetterOrThrow(record.write, record.key, record.payload, error, 0);
-      return true;
+      return { status: 'DEAD_LETTERED', error };
     }
     const outcome = await this.tryWrite(definition, record.payload);
     if (outcome.ok) {
       this.metrics.count(definition.name, 'replayed');
-      return true;
+      return { status: 'SAVED' };
     }
-    if (outcome.transient) return false;
+    if (outcome.transient) return { status: 'UNAVAILABLE', reason: outcome.code };
     await this.deadLetterOrThrow(
       definition.name,
       definition.key(record.payload),
@@ -155,7 +168,7 @@ export class ReliableWriter {
       outcome.error,
       outcome.attempts,
     );
-    return true;
+    return { status: 'DEAD_LETTERED', error: outcome.error };
   }
 
   /** Every attempt under the shared policy; the classified outcome, never a thrown database error. */

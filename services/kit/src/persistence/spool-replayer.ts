@@ -1,6 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
 import type { ReliableWriter } from './reliable-writer.ts';
-import { CircuitState } from './write-policy.ts';
 
 export interface ReplayerOptions {
   intervalMs?: number;
@@ -33,8 +32,9 @@ export class SpoolReplayer {
     this.stopped = false;
     const tick = () => {
       if (this.stopped) return;
-      const due = this.writer.spool.depth > 0 && this.writer.policy.state !== CircuitState.Open;
-      const pass = due ? this.drain() : Promise.resolve();
+      // Tried even while the breaker is open: cockatiel half-opens lazily, on the first call after
+      // `halfOpenAfter`, so a replayer that waited for it to leave `Open` would wait forever.
+      const pass = this.writer.spool.depth > 0 ? this.drain() : Promise.resolve();
       void pass
         .catch((error) => this.log.error({ err: error }, 'spool replay failed'))
         .finally(() => {
@@ -65,9 +65,10 @@ export class SpoolReplayer {
     await spool.seal();
     let replayed = 0;
     for await (const segment of spool.sealedSegments()) {
-      const done = await mapInOrder(segment.records, this.options.concurrency ?? 8, (r) =>
-        this.writer.replay(r),
-      );
+      const done = await mapInOrder(segment.records, this.options.concurrency ?? 8, async (r) => {
+        const result = await this.writer.replay(r);
+        return result.status !== 'UNAVAILABLE';
+      });
       replayed += done.filter(Boolean).length;
       if (done.some((ok) => !ok) || this.stopped) {
         this.log.info({ segment: segment.name, replayed }, 'spool replay paused: database unavailable');

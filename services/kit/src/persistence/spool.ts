@@ -104,6 +104,15 @@ export class Spool {
     }
   }
 
+  /** Every segment on disk, oldest first, read without the lock (for listing by hand). */
+  async inspect(): Promise<SpoolSegment[]> {
+    const names = await this.segmentNames().catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    return Promise.all(names.map((name) => this.read(name, { quiet: true })));
+  }
+
   /** Deletes a replayed segment, durably. */
   async remove(name: string): Promise<void> {
     await unlink(join(this.dir, name));

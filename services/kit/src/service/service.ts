@@ -9,6 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 import { loadConfig } from '../config/config.ts';
 import { connectWithRetry, createOrm, describeUrl, type MikroORM, migrate } from '../database/orm.ts';
 import { createFormatError } from '../graphql/format-error.ts';
+import { attachSubscriptions } from '../graphql/subscriptions.ts';
 import { Health } from '../http/health.ts';
 import { createServiceServer, listen } from '../http/server.ts';
 import { Shutdown } from '../lifecycle/shutdown.ts';
@@ -18,6 +19,7 @@ import { Migration20261123000000DeadLetters } from '../persistence/dead-letter.m
 import { breakerStateName, ReliableWriter } from '../persistence/reliable-writer.ts';
 import { Spool } from '../persistence/spool.ts';
 import { SpoolReplayer } from '../persistence/spool-replayer.ts';
+import { PgPubSub } from '../pubsub/pg-pubsub.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
 
 /** What the kit adds to every service schema: the dead-letter table of the reliable write path. */
@@ -59,6 +61,11 @@ export interface AppDeps {
   log: Logger;
   health: Health;
   env: NodeJS.ProcessEnv;
+  /**
+   * Events every replica sees (PostgreSQL LISTEN/NOTIFY): give it to `buildSubgraph` as `pubSub`.
+   * `startService` always provides one; scripts that build an app offline may not.
+   */
+  pubSub?: PgPubSub;
 }
 
 /** What a service's `app.ts` builds: its schema, and background work started once the database is up. */
@@ -76,6 +83,61 @@ export interface ServiceModule {
   entities: Constructor[];
   migrations: Constructor<Migration>[];
   createApp(deps: AppDeps): Promise<App>;
+}
+
+export interface Persistence {
+  orm: MikroORM;
+  spool: Spool;
+  writer: ReliableWriter;
+  replayer: SpoolReplayer;
+}
+
+/**
+ * A service's database and its reliable write path, not yet connected: the ORM on the service's
+ * schema, its spool (locked: one process per spool), the writer and the spool's replayer.
+ * `npm start` and `npm run spool` both open a service's persistence this way.
+ */
+export async function openPersistence(
+  module: ServiceModule,
+  config: Pick<ServiceConfig, (typeof SERVICE_VARIABLES)[number]>,
+  log: Logger,
+): Promise<Persistence> {
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for you)');
+  const orm = await createOrm({
+    url: config.DATABASE_URL,
+    schema: module.dbSchema,
+    entities: [...module.entities, ...KIT_ENTITIES],
+    migrations: [...module.migrations, ...KIT_MIGRATIONS],
+    poolMax: config.ASSAY_DB_POOL_MAX,
+    connectTimeoutMs: config.ASSAY_DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.ASSAY_DB_STATEMENT_TIMEOUT_MS,
+  });
+  const spool = new Spool(spoolDir(config.ASSAY_DATA_DIR, module.name), log);
+  await spool.open();
+  const writer = new ReliableWriter({
+    orm,
+    spool,
+    log,
+    policy: {
+      timeoutMs: config.ASSAY_WRITE_TIMEOUT_MS,
+      retries: config.ASSAY_WRITE_RETRIES,
+      retryBaseMs: config.ASSAY_WRITE_RETRY_BASE_MS,
+      retryMaxMs: config.ASSAY_WRITE_RETRY_MAX_MS,
+      breakerThreshold: config.ASSAY_BREAKER_THRESHOLD,
+      breakerHalfOpenMs: config.ASSAY_BREAKER_HALF_OPEN_MS,
+    },
+  });
+  const replayer = new SpoolReplayer(writer, log, { intervalMs: config.ASSAY_SPOOL_REPLAY_INTERVAL_MS });
+  return { orm, spool, writer, replayer };
+}
+
+/** Where a service's spool lives. */
+export function spoolDir(dataDir: string, service: string): string {
+  return join(resolve(dataDir), 'spool', service);
+}
+
+export function loadPersistenceConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig([...SERVICE_VARIABLES], env);
 }
 
 export interface RunningService {
@@ -105,31 +167,7 @@ export async function startService(
   const log = createLogger(module.name, config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for you)');
   const health = new Health();
-  const orm = await createOrm({
-    url: config.DATABASE_URL,
-    schema: module.dbSchema,
-    entities: [...module.entities, ...KIT_ENTITIES],
-    migrations: [...module.migrations, ...KIT_MIGRATIONS],
-    poolMax: config.ASSAY_DB_POOL_MAX,
-    connectTimeoutMs: config.ASSAY_DB_CONNECT_TIMEOUT_MS,
-    statementTimeoutMs: config.ASSAY_DB_STATEMENT_TIMEOUT_MS,
-  });
-  const spool = new Spool(join(resolve(config.ASSAY_DATA_DIR), 'spool', module.name), log);
-  await spool.open();
-  const writer = new ReliableWriter({
-    orm,
-    spool,
-    log,
-    policy: {
-      timeoutMs: config.ASSAY_WRITE_TIMEOUT_MS,
-      retries: config.ASSAY_WRITE_RETRIES,
-      retryBaseMs: config.ASSAY_WRITE_RETRY_BASE_MS,
-      retryMaxMs: config.ASSAY_WRITE_RETRY_MAX_MS,
-      breakerThreshold: config.ASSAY_BREAKER_THRESHOLD,
-      breakerHalfOpenMs: config.ASSAY_BREAKER_HALF_OPEN_MS,
-    },
-  });
-  const replayer = new SpoolReplayer(writer, log, { intervalMs: config.ASSAY_SPOOL_REPLAY_INTERVAL_MS });
+  const { orm, spool, writer, replayer } = await openPersistence(module, config, log);
   let migrated = false;
   health.register('database', async () => {
     if (!migrated) return { ok: false, detail: 'connecting' };
@@ -139,11 +177,18 @@ export async function startService(
   // Reported, not gating: with the breaker open or records spooled, writes are still accepted.
   health.register('breaker', () => ({ ok: true, detail: breakerStateName(writer.policy.state) }));
   health.register('spool', () => ({ ok: true, detail: { depth: spool.depth } }));
-  const app = await module.createApp({ orm, writer, log, health, env });
+  // Connects only when first used: services without subscriptions never open its connections.
+  const pubSub = new PgPubSub({
+    connectionString: config.DATABASE_URL,
+    log,
+    connectTimeoutMs: config.ASSAY_DB_CONNECT_TIMEOUT_MS,
+  });
+  const app = await module.createApp({ orm, writer, log, health, env, pubSub });
   const shutdown = new Shutdown(log, config.ASSAY_SHUTDOWN_TIMEOUT_MS);
   shutdown.add('telemetry', () => options.telemetry?.shutdown());
   shutdown.add('database', () => orm.close());
   shutdown.add('spool', () => spool.close());
+  shutdown.add('pubsub', () => pubSub.close());
 
   const apollo = new ApolloServer({
     schema: app.schema,
@@ -161,11 +206,14 @@ export async function startService(
     prometheus: options.telemetry?.prometheus,
   });
   apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer: server }));
+  const subscriptions = attachSubscriptions(server, app.schema, { log });
   await apollo.start();
   shutdown.add('http', async () => {
     health.markShuttingDown();
     await apollo.stop();
   });
+  // Before the HTTP server: sockets told "going away" let the gateway resubscribe on another replica.
+  shutdown.add('subscriptions', () => subscriptions.dispose());
   await listen(server, config[module.portVariable], config.ASSAY_HOST);
   const port = (server.address() as AddressInfo).port;
 

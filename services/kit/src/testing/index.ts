@@ -1,4 +1,6 @@
 export { createTestDatabase } from './database.ts';
+export * from './fake-openai.ts';
 export { type GraphQLResult, gql } from './graphql.ts';
+export { PgFaultProxy } from './pg-fault-proxy.ts';
 export { childPids, freePort, isAlive, runScript, type Started } from './processes.ts';
 export { startTestService } from './service.ts';

@@ -25,10 +25,10 @@ export interface Started {
 }
 
 /** Runs a repo script (TypeScript) the way `npm start` does: node with the SWC hooks, no npm wrapper. */
-export function runScript(script: string, env: NodeJS.ProcessEnv): Started {
+export function runScript(script: string, env: NodeJS.ProcessEnv, args: string[] = []): Started {
   const child = spawn(
     process.execPath,
-    ['--import', join(ROOT, 'services/kit/register.mjs'), join(ROOT, script)],
+    ['--import', join(ROOT, 'services/kit/register.mjs'), join(ROOT, script), ...args],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },

@@ -43,6 +43,23 @@ export class ScoringSubject {
   diffBytes!: number;
 }
 
+@ObjectType({ description: 'Why a run ended in ERROR.' })
+export class RunError {
+  @Field(() => String, { description: 'Stable code, e.g. HEARTBEAT_TIMEOUT, LLM_REQUEST_FAILED.' })
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => Boolean, { description: 'Whether starting the run again could succeed.' })
+  retryable!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The run trace, to find the failure in Grafana.' })
+  traceId!: string | null;
+}
+
+export const LIVE_STATUSES = [RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.SCORING];
+
 @Entity({ tableName: 'scoring_run' })
 @Unique({ properties: ['tenantId', 'idempotencyKey'] })
 @Index({ properties: ['tenantId', 'createdAt', 'id'] })
@@ -57,7 +74,8 @@ export class ScoringRun {
     | 'persistence'
     | 'createdAt'
     | 'updatedAt'
-    | 'subject';
+    | 'subject'
+    | 'error';
 
   @PrimaryKey({ type: 'uuid' })
   @Field(() => ID)
@@ -128,6 +146,34 @@ export class ScoringRun {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   @Field(() => GraphQLDateTime)
   updatedAt: Date = new Date();
+
+  /** SHA-256 of what the client asked for (subject, scorer, key), checked after the insert. */
+  @Property({ type: 'text', nullable: true })
+  contentHash: string | null = null;
+
+  /** The last sign of life: creation, a transition or a progress step. */
+  @Property({ type: 'timestamptz', nullable: true })
+  heartbeatAt: Date | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  errorCode: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  errorMessage: string | null = null;
+
+  @Property({ type: 'boolean', nullable: true })
+  errorRetryable: boolean | null = null;
+
+  @Field(() => RunError, { nullable: true })
+  get error(): RunError | null {
+    if (!this.errorCode) return null;
+    return {
+      code: this.errorCode,
+      message: this.errorMessage ?? '',
+      retryable: this.errorRetryable ?? false,
+      traceId: this.traceId,
+    };
+  }
 
   @Field(() => ScoringSubject)
   get subject(): ScoringSubject {

@@ -1,5 +1,6 @@
 import { ConnectionType } from '@assay/kit';
-import { Arg, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Score } from '../scores/score.entity.ts';
 import { ScoringRun } from './run.entity.ts';
 import { StartScoringRunInput } from './run.inputs.ts';
 import type { RunService } from './run.service.ts';
@@ -23,10 +24,30 @@ export class RunResolver {
     return this.runs.list(first, after);
   }
 
+  @Query(() => [ScoringRun], {
+    description:
+      'Runs marked DONE without a verified score, finished in the last `sinceHours`. Must stay empty.',
+  })
+  unpersistedScores(
+    @Arg('sinceHours', () => Int, { defaultValue: 24 }) sinceHours: number,
+  ): Promise<ScoringRun[]> {
+    return this.runs.unpersisted(sinceHours);
+  }
+
   @Mutation(() => ScoringRun, { description: 'Queues a run and returns at once with status QUEUED.' })
   startScoringRun(
     @Arg('input', () => StartScoringRunInput) input: StartScoringRunInput,
   ): Promise<ScoringRun> {
     return this.runs.start(input);
+  }
+
+  @Mutation(() => ScoringRun, { description: 'Cancels a QUEUED, RUNNING or SCORING run.' })
+  cancelScoringRun(@Arg('id', () => ID) id: string): Promise<ScoringRun> {
+    return this.runs.cancel(id);
+  }
+
+  @FieldResolver(() => Score, { nullable: true, description: 'Set once the run is DONE.' })
+  score(@Root() run: ScoringRun): Promise<Score | null> {
+    return this.runs.score(run.id);
   }
 }

@@ -1,16 +1,39 @@
-import { BadUserInputError, isUuid, type MikroORM, NotFoundError, paginate } from '@assay/kit';
+import { randomUUID } from 'node:crypto';
+import {
+  AppError,
+  BadUserInputError,
+  IdempotencyConflictError,
+  isUuid,
+  type Logger,
+  type MikroORM,
+  NotFoundError,
+  paginate,
+  type ReliableWriter,
+} from '@assay/kit';
 import { trace } from '@opentelemetry/api';
-import { ScoringRun } from './run.entity.ts';
+import { Score } from '../scores/score.entity.ts';
+import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
 import type { StartScoringRunInput } from './run.inputs.ts';
+import { type CreateRun, createRunWrite } from './run.writes.ts';
+import type { RunLifecycle } from './run-lifecycle.ts';
 
 export interface RunServiceOptions {
   maxDiffBytes: number;
 }
 
-/** Owns scoring runs: validation beyond the schema, idempotent creation, reads. */
+export interface RunServiceDeps {
+  orm: MikroORM;
+  writer: ReliableWriter;
+  lifecycle: RunLifecycle;
+  /** Queues an attempt; when it cannot (database away), the watchdog queues it later. */
+  enqueue(runId: string, attempt: number): Promise<unknown>;
+  log: Logger;
+}
+
+/** Owns scoring runs: validation beyond the schema, idempotent creation, cancellation, reads. */
 export class RunService {
   constructor(
-    private readonly orm: MikroORM,
+    private readonly deps: RunServiceDeps,
     private readonly options: RunServiceOptions,
   ) {}
 
@@ -23,24 +46,50 @@ export class RunService {
         `subject.diff is ${diffBytes} bytes; the limit is ${this.options.maxDiffBytes} (ASSAY_MAX_DIFF_BYTES)`,
       );
     }
-    const em = this.orm.em.fork();
-    if (input.idempotencyKey) {
-      const existing = await em.findOne(ScoringRun, { tenantId, idempotencyKey: input.idempotencyKey });
-      if (existing) return existing;
-    }
-    const run = em.create(ScoringRun, {
+    const payload: CreateRun = {
+      id: randomUUID(),
       tenantId,
+      idempotencyKey: input.idempotencyKey ?? null,
       repository: input.subject.repository,
       prNumber: input.subject.prNumber ?? null,
       title: input.subject.title ?? null,
       diff: input.subject.diff,
-      diffBytes,
       scorer: input.scorer,
-      idempotencyKey: input.idempotencyKey ?? null,
       traceId: trace.getActiveSpan()?.spanContext().traceId ?? null,
+      createdAt: new Date().toISOString(),
+    };
+    const saved = await this.deps.writer.persist(createRunWrite, payload).catch((error) => {
+      if (error instanceof IdempotencyConflictError)
+        throw new BadUserInputError(
+          'idempotencyKey was already used for a different request; use a new key for a new run',
+        );
+      throw error;
     });
-    await em.flush();
+    if (saved.status === 'DEAD_LETTERED') throw saved.error;
+    if (saved.status === 'SPOOLED') return spooledRun(payload, diffBytes);
+    const run = saved.result;
+    if (run.status === RunStatus.QUEUED) {
+      await this.deps
+        .enqueue(run.id, run.attempt)
+        .catch((error) =>
+          this.deps.log.warn({ runId: run.id, err: error }, 'run not queued yet; the watchdog will queue it'),
+        );
+    }
     return run;
+  }
+
+  /** Works at any non-terminal state; a running attempt stops at its next step. */
+  async cancel(id: string, tenantId = 'default'): Promise<ScoringRun> {
+    for (let tries = 0; tries < 3; tries++) {
+      const run = await this.get(id, tenantId);
+      if (!LIVE_STATUSES.includes(run.status))
+        throw new BadUserInputError(
+          `run ${id} is already ${run.status}; only QUEUED, RUNNING or SCORING runs can be cancelled`,
+        );
+      if (await this.deps.lifecycle.cancel(run)) return this.get(id, tenantId);
+      // It moved on between the read and the guarded update (a new attempt): look again.
+    }
+    throw new AppError('CONFLICT', `run ${id} kept changing; try again`, true);
   }
 
   async get(id: string, tenantId = 'default'): Promise<ScoringRun> {
@@ -51,10 +100,50 @@ export class RunService {
 
   find(id: string, tenantId = 'default'): Promise<ScoringRun | null> {
     if (!isUuid(id)) return Promise.resolve(null);
-    return this.orm.em.fork().findOne(ScoringRun, { id, tenantId });
+    return this.deps.orm.em.fork().findOne(ScoringRun, { id, tenantId });
   }
 
   list(first: number | null | undefined, after: string | null | undefined, tenantId = 'default') {
-    return paginate(this.orm.em.fork(), ScoringRun, { tenantId }, { first, after });
+    return paginate(this.deps.orm.em.fork(), ScoringRun, { tenantId }, { first, after });
   }
+
+  score(runId: string): Promise<Score | null> {
+    return this.deps.orm.em.fork().findOne(Score, { runId });
+  }
+
+  /** The alarm bell: runs marked DONE without a verified score. It must stay empty. */
+  async unpersisted(sinceHours: number, tenantId = 'default'): Promise<ScoringRun[]> {
+    if (!Number.isInteger(sinceHours) || sinceHours < 1 || sinceHours > 24 * 90)
+      throw new BadUserInputError('sinceHours must be a whole number of hours between 1 and 2160');
+    const em = this.deps.orm.em.fork();
+    const rows = await em.execute<{ id: string }[]>(
+      `select r.id from scoring.scoring_run r left join scoring.score s on s.run_id = r.id
+        where r.tenant_id = ? and r.status = 'DONE' and r.finished_at > now() - make_interval(hours => ?)
+          and (s.id is null or s.verified_at is null)
+        limit 500`,
+      [tenantId, sinceHours],
+    );
+    if (rows.length === 0) return [];
+    return em.find(ScoringRun, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { finishedAt: 'desc' } });
+  }
+}
+
+/** The run as accepted while the database is away: on disk, replayed into the database later. */
+function spooledRun(p: CreateRun, diffBytes: number): ScoringRun {
+  const run = new ScoringRun();
+  Object.assign(run, {
+    id: p.id,
+    tenantId: p.tenantId,
+    idempotencyKey: p.idempotencyKey,
+    repository: p.repository,
+    prNumber: p.prNumber,
+    title: p.title,
+    diffBytes,
+    scorer: p.scorer,
+    traceId: p.traceId,
+    createdAt: new Date(p.createdAt),
+    updatedAt: new Date(p.createdAt),
+    persistence: PersistenceState.SPOOLED,
+  });
+  return run;
 }

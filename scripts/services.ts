@@ -1,0 +1,42 @@
+// The three services by name, for scripts that act on one of them.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type App,
+  createLogger,
+  createOrm,
+  Health,
+  ReliableWriter,
+  type ServiceModule,
+  Spool,
+  type SubgraphName,
+} from '@assay/kit';
+
+export async function serviceModule(name: SubgraphName): Promise<ServiceModule> {
+  switch (name) {
+    case 'scoring':
+      return (await import('@assay/scoring')).scoringService;
+    case 'review':
+      return (await import('@assay/review')).reviewService;
+    case 'failure-catalog':
+      return (await import('@assay/failure-catalog')).failureCatalogService;
+  }
+}
+
+/**
+ * Builds a service's app without a database (the ORM never connects, the spool is never opened):
+ * enough to print its schema or learn which writes it registers.
+ */
+export async function buildOffline(name: SubgraphName): Promise<{ app: App; writer: ReliableWriter }> {
+  const module = await serviceModule(name);
+  const orm = await createOrm({
+    url: 'postgres://offline@127.0.0.1:1/offline',
+    schema: module.dbSchema,
+    entities: module.entities,
+    migrations: module.migrations,
+  });
+  const log = createLogger(name, 'silent');
+  const writer = new ReliableWriter({ orm, spool: new Spool(join(tmpdir(), 'assay-offline'), log), log });
+  const app = await module.createApp({ orm, writer, log, health: new Health(), env: {} });
+  return { app, writer };
+}

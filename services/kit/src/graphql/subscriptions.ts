@@ -1,0 +1,135 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  validate,
+} from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../logging/logger.ts';
+import { createFormatError } from './format-error.ts';
+
+export const DEFAULT_WS_MAX_PAYLOAD = 1024 * 1024;
+
+export interface SubscriptionServerOptions {
+  log: Logger;
+  path?: string;
+  /** Largest WebSocket message accepted, in bytes; a bigger one closes the socket (1009). */
+  maxPayload?: number;
+  /** Ping interval; a peer that has not answered by the next ping is dropped. */
+  keepAliveMs?: number;
+  /** How long a new socket may take to send `connection_init`. */
+  connectionInitTimeoutMs?: number;
+  /** How long clients get to close after "going away" on dispose before their sockets are destroyed. */
+  closeGraceMs?: number;
+}
+
+export interface SubscriptionServer {
+  dispose(): Promise<void>;
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { code },
+  });
+}
+
+/** Parsed and validated here, so a bad document gets an `error` message rather than a closed socket. */
+function prepare(schema: GraphQLSchema, payload: SubscribePayload): ExecutionArgs | GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    if (error instanceof GraphQLError) return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+    throw error;
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+  return {
+    schema,
+    document,
+    operationName: payload.operationName,
+    variableValues: payload.variables,
+    contextValue: {},
+  };
+}
+
+/**
+ * GraphQL subscriptions over graphql-ws (`graphql-transport-ws`) on the service's own HTTP server and
+ * path: the gateway reaches subgraph subscriptions there. Queries and mutations stay on HTTP, where
+ * Apollo Server applies its CSRF prevention and limits; over the socket they are refused.
+ * Errors are shaped as on HTTP (client mistakes keep code and message, the rest is masked).
+ */
+export function attachSubscriptions(
+  server: Server,
+  schema: GraphQLSchema,
+  options: SubscriptionServerOptions,
+): SubscriptionServer {
+  const path = options.path ?? '/graphql';
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD,
+  });
+  const formatError = createFormatError(options.log);
+  const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+  const disposable = useServer(
+    {
+      schema,
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3000,
+      onSubscribe: (_ctx, _id, payload) => prepare(schema, payload),
+      execute: () => ({
+        errors: [
+          new GraphQLError(
+            'only subscriptions are served over WebSocket; send queries and mutations over HTTP',
+            {
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          ),
+        ],
+      }),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return;
+        // Without a path or a cause, an error is about the request itself (e.g. its variables).
+        const errors = result.errors.map((e) =>
+          e.path || e.originalError || e.extensions.code ? e : withCode(e, 'BAD_USER_INPUT'),
+        );
+        return { ...result, errors: format(errors) };
+      },
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+    },
+    wss,
+    options.keepAliveMs,
+  );
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://local').pathname !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  server.on('upgrade', onUpgrade);
+
+  return {
+    async dispose() {
+      server.off('upgrade', onUpgrade);
+      // graphql-ws closes every socket with 1001 (the gateway resubscribes elsewhere) and waits for them.
+      const force = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, options.closeGraceMs ?? 1000);
+      try {
+        await disposable.dispose();
+      } finally {
+        clearTimeout(force);
+      }
+    },
+  };
+}
