@@ -6,6 +6,7 @@ import {
   createLogger,
   createOrm,
   Health,
+  PgPubSub,
   ReliableWriter,
   type ServiceModule,
   Spool,
@@ -29,14 +30,16 @@ export async function serviceModule(name: SubgraphName): Promise<ServiceModule> 
  */
 export async function buildOffline(name: SubgraphName): Promise<{ app: App; writer: ReliableWriter }> {
   const module = await serviceModule(name);
+  const url = 'postgres://offline@127.0.0.1:1/offline';
   const orm = await createOrm({
-    url: 'postgres://offline@127.0.0.1:1/offline',
+    url,
     schema: module.dbSchema,
     entities: module.entities,
     migrations: module.migrations,
   });
   const log = createLogger(name, 'silent');
   const writer = new ReliableWriter({ orm, spool: new Spool(join(tmpdir(), 'assay-offline'), log), log });
-  const app = await module.createApp({ orm, writer, log, health: new Health(), env: {} });
+  const pubSub = new PgPubSub({ connectionString: url, log }); // never used, so never connects
+  const app = await module.createApp({ orm, writer, log, health: new Health(), env: {}, pubSub });
   return { app, writer };
 }

@@ -15,6 +15,7 @@ import {
   loadPersistenceConfig,
   migrate,
   openPersistence,
+  PgPubSub,
   Spool,
   type SpoolRecord,
   SUBGRAPHS,
@@ -108,14 +109,12 @@ async function replay(service: SubgraphName, dryRun: boolean) {
     ? undefined
     : await startEmbeddedDatabase({ dataDir: config.ASSAY_DATA_DIR, port: embeddedPort(), say });
   const module = await serviceModule(service);
-  const persistence = await openPersistence(
-    module,
-    { ...config, DATABASE_URL: config.DATABASE_URL ?? embedded!.url },
-    log,
-  );
+  const url = config.DATABASE_URL ?? embedded!.url;
+  const persistence = await openPersistence(module, { ...config, DATABASE_URL: url }, log);
+  const pubSub = new PgPubSub({ connectionString: url, log }); // the app is built, never started
   try {
     // Building the app registers the service's writes with this writer.
-    await module.createApp({ ...persistence, log, health: new Health(), env: process.env });
+    await module.createApp({ ...persistence, log, health: new Health(), env: process.env, pubSub });
     await migrate(persistence.orm);
     const pass = await persistence.replayer.drain();
     say(
@@ -123,6 +122,7 @@ async function replay(service: SubgraphName, dryRun: boolean) {
     );
     if (pass.interrupted) process.exitCode = 1;
   } finally {
+    await pubSub.close();
     await persistence.spool.close();
     await persistence.orm.close(true);
     await embedded?.server.stop();

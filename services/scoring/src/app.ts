@@ -10,17 +10,43 @@ import { enqueueScore, SCORE_JOB_RETRY_LIMIT, startScoreQueue } from './jobs/sco
 import { ScoreWorker } from './jobs/score-worker.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import { Migration20261123000002Lifecycle } from './migrations/Migration20261123000002Lifecycle.ts';
-import { ScoringRun } from './runs/run.entity.ts';
+import { createProgressResolver } from './runs/progress.resolver.ts';
+import { ScorerKind, ScoringRun } from './runs/run.entity.ts';
 import { runReference } from './runs/run.reference.ts';
 import { RunResolver } from './runs/run.resolver.ts';
 import { RunService } from './runs/run.service.ts';
 import { createRunWrite, transitionWrite } from './runs/run.writes.ts';
+import { listenForStops, publishRunEvent } from './runs/run-events.ts';
 import { type RunEvent, RunLifecycle } from './runs/run-lifecycle.ts';
 import { Watchdog } from './runs/watchdog.ts';
 import { LlmScorer } from './scorers/llm/llm-scorer.ts';
 import { RulesScorer } from './scorers/rules/rules-scorer.ts';
+import type { Scorer } from './scorers/scorer.ts';
 import { Score } from './scores/score.entity.ts';
-import { completeRunWrite, scoreVerifiedWrite } from './scores/score.writes.ts';
+import { completeRunWrite } from './scores/score.writes.ts';
+
+/** RULES always; LLM when an API key is configured. */
+function scorersFrom(config: {
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+  ASSAY_LLM_MODEL: string;
+  ASSAY_LLM_TIMEOUT_MS: number;
+  ASSAY_LLM_RETRIES: number;
+}): Partial<Record<ScorerKind, Scorer>> {
+  const scorers: Partial<Record<ScorerKind, Scorer>> = { RULES: new RulesScorer() };
+  if (config.OPENAI_API_KEY) {
+    scorers.LLM = new LlmScorer({
+      apiKey: config.OPENAI_API_KEY,
+      baseURL: config.OPENAI_BASE_URL,
+      model: config.ASSAY_LLM_MODEL,
+      timeoutMs: config.ASSAY_LLM_TIMEOUT_MS,
+      maxRetries: config.ASSAY_LLM_RETRIES,
+      retryBaseMs: 500,
+      retryMaxMs: 30_000,
+    });
+  }
+  return scorers;
+}
 
 /** The scoring subgraph: scores pull-request diffs with the rules engine or an LLM, as durable jobs. */
 export const scoringService: ServiceModule = {
@@ -29,7 +55,7 @@ export const scoringService: ServiceModule = {
   portVariable: 'ASSAY_SCORING_PORT',
   entities: [ScoringRun, Score],
   migrations: [Migration20261122000000, Migration20261123000002Lifecycle],
-  async createApp({ orm, writer, log, env }) {
+  async createApp({ orm, writer, log, env, pubSub }) {
     const config = loadConfig(
       [
         'DATABASE_URL',
@@ -49,16 +75,17 @@ export const scoringService: ServiceModule = {
     writer.register(createRunWrite);
     writer.register(transitionWrite);
     writer.register(completeRunWrite);
-    writer.register(scoreVerifiedWrite);
 
     let boss: PgBoss | undefined;
     let worker: ScoreWorker | undefined;
+    let stops: { close(): Promise<void> } | undefined;
     const enqueue = async (runId: string, attempt: number) => {
       if (!boss) throw new Error('the job queue is not started');
       return enqueueScore(boss, { runId, attempt });
     };
     const publish = async (event: RunEvent) => {
-      worker?.onRunEvent(event);
+      worker?.onRunEvent(event); // at once, without the round trip through PostgreSQL
+      await publishRunEvent(pubSub, event);
     };
     const lifecycle = new RunLifecycle(writer, publish, log);
     const runs = new RunService(
@@ -75,8 +102,13 @@ export const scoringService: ServiceModule = {
       maxAttempts: config.ASSAY_RUN_MAX_ATTEMPTS,
     });
     const schema = await buildSubgraph({
-      resolvers: [new RunResolver(runs), new DeadLetterResolver(new DeadLetterService(orm, writer))],
+      resolvers: [
+        new RunResolver(runs),
+        createProgressResolver({ pubSub, runs }),
+        new DeadLetterResolver(new DeadLetterService(orm, writer)),
+      ],
       referenceResolvers: runReference(runs),
+      pubSub,
     });
     return {
       schema,
@@ -86,36 +118,27 @@ export const scoringService: ServiceModule = {
           log,
           expireInSeconds: Math.ceil((config.ASSAY_RUN_HEARTBEAT_TIMEOUT_MS * 2) / 1000),
         });
-        worker = new ScoreWorker({
-          orm,
-          boss,
-          lifecycle,
-          log,
-          concurrency: config.ASSAY_SCORING_CONCURRENCY,
-          retryLimit: SCORE_JOB_RETRY_LIMIT,
-          scorers: {
-            RULES: new RulesScorer(),
-            ...(config.OPENAI_API_KEY
-              ? {
-                  LLM: new LlmScorer({
-                    apiKey: config.OPENAI_API_KEY,
-                    baseURL: config.OPENAI_BASE_URL,
-                    model: config.ASSAY_LLM_MODEL,
-                    timeoutMs: config.ASSAY_LLM_TIMEOUT_MS,
-                    maxRetries: config.ASSAY_LLM_RETRIES,
-                    retryBaseMs: 500,
-                    retryMaxMs: 30_000,
-                  }),
-                }
-              : {}),
-          },
-        });
-        await worker.start();
+        // A replica with concurrency 0 serves the API and subscriptions; others run the jobs.
+        if (config.ASSAY_SCORING_CONCURRENCY > 0) {
+          const local = new ScoreWorker({
+            orm,
+            boss,
+            lifecycle,
+            log,
+            concurrency: config.ASSAY_SCORING_CONCURRENCY,
+            retryLimit: SCORE_JOB_RETRY_LIMIT,
+            scorers: scorersFrom(config),
+          });
+          worker = local;
+          stops = await listenForStops(pubSub, log, (event) => local.onRunEvent(event));
+          await local.start();
+        }
         watchdog.start();
       },
       async stop() {
         await watchdog.stop();
         await worker?.stop();
+        await stops?.close();
         await boss?.stop({ graceful: true, timeout: 10_000 });
       },
     };

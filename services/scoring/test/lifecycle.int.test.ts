@@ -77,8 +77,10 @@ describe('scoring lifecycle (real PostgreSQL, pg-boss, fake OpenAI)', () => {
   it('runs a RULES run to DONE with one verified score whose hash matches its content', async () => {
     const started = await start({ subject: { repository: 'acme/api', diff: DIFF } });
     assert.equal(started.status, 'QUEUED');
-    const run = await until(started.id, ['DONE', 'ERROR']);
+    let run = await until(started.id, ['DONE', 'ERROR']);
     assert.equal(run.status, 'DONE', JSON.stringify(run.error));
+    // The verified mark follows the DONE commit by one read-back.
+    for (let i = 0; i < 100 && run.persistence !== 'VERIFIED'; i++) run = await read(started.id);
     assert.equal(run.progressPct, 100);
     assert.equal(run.persistence, 'VERIFIED');
     assert.ok(run.startedAt && run.finishedAt && run.finishedAt >= run.startedAt);
@@ -91,6 +93,27 @@ describe('scoring lifecycle (real PostgreSQL, pg-boss, fake OpenAI)', () => {
     assert.equal(rows[0]?.n, 1);
     const unpersisted = await gql(service.url, '{ unpersistedScores { id } }');
     assert.deepEqual(unpersisted.data!.unpersistedScores, []);
+  });
+
+  it('unpersistedScores lists a DONE run whose score is not verified a minute after it finished', async () => {
+    const started = await start({ subject: { repository: 'acme/api', diff: DIFF } });
+    await until(started.id, ['DONE']);
+    const sql = service.orm.em.getConnection();
+    const unpersisted = async () =>
+      (
+        (await gql(service.url, '{ unpersistedScores { id } }')).data!.unpersistedScores as { id: string }[]
+      ).map((r) => r.id);
+    // As if the process had died between the commit and the read-back.
+    for (let i = 0; i < 100 && (await read(started.id)).persistence !== 'VERIFIED'; i++) await sleep(20);
+    await sql.execute('update scoring.score set verified_at = null where run_id = ?', [started.id]);
+    assert.deepEqual(await unpersisted(), [], 'within the grace minute it is not an alarm');
+    await sql.execute(
+      "update scoring.scoring_run set finished_at = now() - interval '2 minutes' where id = ?",
+      [started.id],
+    );
+    assert.deepEqual(await unpersisted(), [started.id]);
+    await sql.execute('delete from scoring.score where run_id = ?', [started.id]);
+    assert.deepEqual(await unpersisted(), [started.id], 'no score at all is listed too');
   });
 
   it('scores with the LLM through the Responses API', async () => {

@@ -158,8 +158,9 @@ export const variables = {
     default: '3',
   },
   ASSAY_SCORING_CONCURRENCY: {
-    schema: positiveInt,
-    description: 'Scoring jobs one scoring process runs at once.',
+    schema: z.coerce.number().int().min(0).max(64),
+    description:
+      'Scoring jobs one scoring process runs at once; `0` makes it serve the API and subscriptions only.',
     default: '4',
   },
   ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: {

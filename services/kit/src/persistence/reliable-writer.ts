@@ -37,6 +37,11 @@ export interface WriteDefinition<P, R> {
   write(em: EntityManager, payload: P, hash: string): Promise<void>;
   /** After commit, on a fresh EntityManager: what is stored under the key, or null. */
   readBack(em: EntityManager, payload: P): Promise<Stored<R> | null>;
+  /**
+   * Optional, idempotent: runs in a transaction of its own once the read-back matched (after a
+   * replay too), to record that fact on the stored rows. If it fails, the attempt fails and is retried.
+   */
+  markVerified?(em: EntityManager, payload: P, stored: Stored<R>): Promise<void>;
 }
 
 export interface Stored<R> {
@@ -223,6 +228,11 @@ export class ReliableWriter {
           .transactional((em) => definition.write(em as EntityManager, payload, hash));
         const stored = await definition.readBack(this.options.orm.em.fork() as EntityManager, payload);
         verify(definition, payload, hash, stored);
+        if (definition.markVerified) {
+          await this.options.orm.em
+            .fork()
+            .transactional((em) => definition.markVerified!(em as EntityManager, payload, stored!));
+        }
         span.setAttribute('assay.write.outcome', 'saved');
         if (attempt > 1) this.metrics.count(definition.name, 'retried');
         return stored!;

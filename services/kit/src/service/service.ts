@@ -62,10 +62,10 @@ export interface AppDeps {
   health: Health;
   env: NodeJS.ProcessEnv;
   /**
-   * Events every replica sees (PostgreSQL LISTEN/NOTIFY): give it to `buildSubgraph` as `pubSub`.
-   * `startService` always provides one; scripts that build an app offline may not.
+   * Events every replica sees (PostgreSQL LISTEN/NOTIFY). It connects on first use, so an app built
+   * offline (to print its schema) can be given one that never connects.
    */
-  pubSub?: PgPubSub;
+  pubSub: PgPubSub;
 }
 
 /** What a service's `app.ts` builds: its schema, and background work started once the database is up. */

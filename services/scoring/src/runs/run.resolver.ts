@@ -26,7 +26,7 @@ export class RunResolver {
 
   @Query(() => [ScoringRun], {
     description:
-      'Runs marked DONE without a verified score, finished in the last `sinceHours`. Must stay empty.',
+      'Runs marked DONE without a verified score, finished in the last `sinceHours` but over a minute ago (a score is verified milliseconds after its commit). Must stay empty.',
   })
   unpersistedScores(
     @Arg('sinceHours', () => Int, { defaultValue: 24 }) sinceHours: number,

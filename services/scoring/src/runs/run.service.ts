@@ -119,14 +119,21 @@ export class RunService {
     const rows = await em.execute<{ id: string }[]>(
       `select r.id from scoring.scoring_run r left join scoring.score s on s.run_id = r.id
         where r.tenant_id = ? and r.status = 'DONE' and r.finished_at > now() - make_interval(hours => ?)
+          and r.finished_at < now() - make_interval(secs => ?)
           and (s.id is null or s.verified_at is null)
         limit 500`,
-      [tenantId, sinceHours],
+      [tenantId, sinceHours, VERIFICATION_GRACE_SECONDS],
     );
     if (rows.length === 0) return [];
     return em.find(ScoringRun, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { finishedAt: 'desc' } });
   }
 }
+
+/**
+ * How long a DONE run may go without its verified mark before it is an alarm: the mark follows the
+ * commit by one read-back, but a monitor polling in between must not see a false loss.
+ */
+const VERIFICATION_GRACE_SECONDS = 60;
 
 /** The run as accepted while the database is away: on disk, replayed into the database later. */
 function spooledRun(p: CreateRun, diffBytes: number): ScoringRun {

@@ -19,7 +19,8 @@ export interface CompleteResult {
 
 /**
  * The end of a successful run, in one transaction: the run becomes DONE (guarded by status and
- * attempt) and its score is stored with its hash. One score per run, whatever the retries.
+ * attempt) and its score is stored with its hash. One score per run, whatever the retries. Once read
+ * back and matched, the score is marked verified.
  */
 export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
   name: 'scoring.run.complete',
@@ -58,17 +59,12 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
     const expected = scoreContent(p.runId, p.score);
     return { result: { applied: false, score: null }, content: expected, hash: contentHash(expected) };
   },
-};
-
-/** After the score was read back and matched: the mark `unpersistedScores` looks for. */
-export const scoreVerifiedWrite: WriteDefinition<{ runId: string; at: string }, Score> = {
-  name: 'scoring.score.verified',
-  key: (p) => `${p.runId}:verified`,
-  content: (p) => ({ runId: p.runId, verified: true }),
-  async write(em, p) {
+  // The mark `unpersistedScores` looks for; set after a replay from the spool too.
+  async markVerified(em, p, stored) {
+    if (!stored.result.applied) return;
     await em
       .createQueryBuilder(Score)
-      .update({ verifiedAt: new Date(p.at) })
+      .update({ verifiedAt: new Date() })
       .where({ runId: p.runId, verifiedAt: null })
       .execute();
     await em
@@ -76,11 +72,5 @@ export const scoreVerifiedWrite: WriteDefinition<{ runId: string; at: string }, 
       .update({ persistence: PersistenceState.VERIFIED })
       .where({ id: p.runId })
       .execute();
-  },
-  async readBack(em, p) {
-    const score = await em.findOne(Score, { runId: p.runId });
-    if (!score) return null;
-    const content = { runId: p.runId, verified: score.verifiedAt !== null };
-    return { result: score, content, hash: contentHash(content) };
   },
 };
