@@ -29,6 +29,8 @@ export async function startScoreQueue(options: ScoreQueueOptions): Promise<PgBos
     max: 4,
     // The run watchdog is ours (sub-minute, guarded by run state); pg-boss cron is per minute.
     schedule: false,
+    // Workers are woken by NOTIFY when a job is sent instead of at their next poll.
+    useListenNotify: true,
   });
   boss.on('error', (error) => options.log.warn({ err: error }, 'job queue error'));
   await boss.start();

@@ -26,12 +26,27 @@ export class ScoreWorker {
 
   constructor(private readonly options: ScoreWorkerOptions) {}
 
+  /**
+   * One pg-boss worker per slot. pg-boss waits out the polling interval after every fetch, even one
+   * that found a job, which capped a slot at two runs a second; so each slot wakes itself after a
+   * job to fetch the next at once, and polls only while the queue is empty.
+   */
   async start(): Promise<void> {
-    await this.options.boss.work<ScoreJob>(
-      SCORE_QUEUE,
-      { localConcurrency: this.options.concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
-      async ([job]) => this.execute(job!),
-    );
+    const { boss } = this.options;
+    for (let slot = 0; slot < this.options.concurrency; slot++) {
+      let id: string | undefined;
+      id = await boss.work<ScoreJob>(
+        SCORE_QUEUE,
+        { batchSize: 1, pollingIntervalSeconds: 0.5 },
+        async ([job]) => {
+          try {
+            await this.execute(job!);
+          } finally {
+            if (id) boss.notifyWorker(id);
+          }
+        },
+      );
+    }
   }
 
   async stop(): Promise<void> {

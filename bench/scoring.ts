@@ -1,0 +1,178 @@
+// Scoring end to end, through the gateway, on the whole system as `npm start` runs it: its scoring
+// process B serves the API only, a second scoring process A executes the jobs (RULES scorer).
+//  1. Live progress: `--watch` runs are started and subscribed to over graphql-ws through the gateway
+//     before A starts; then each progress event's delay from its timestamp (taken just before the
+//     transaction that stores it, so commit and read-back are included) to its arrival.
+//  2. Throughput: `--runs` runs submitted by `--concurrency` clients; runs/s completed and, per run,
+//     the time from `startScoringRun` being accepted (created_at) to DONE (finished_at).
+//   npm run bench -- scoring [--runs 1000] [--concurrency 16] [--watch 100] [--workers 4]
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, gql, runScript, type Started } from '@assay/kit/testing';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { startEmbeddedDatabase } from '../scripts/embedded-database.ts';
+import { describe, measure, percentile } from './stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '16' },
+    watch: { type: 'string', default: '100' },
+    workers: { type: 'string', default: '4' },
+  },
+});
+const RUNS = Number(values.runs);
+const CONCURRENCY = Number(values.concurrency);
+const WATCH = Number(values.watch);
+const WORKERS = values.workers;
+
+// A small, ordinary change: two source files and a test.
+const DIFF = [
+  'diff --git a/src/orders/total.ts b/src/orders/total.ts',
+  '--- a/src/orders/total.ts',
+  '+++ b/src/orders/total.ts',
+  '@@ -1,4 +1,6 @@',
+  ' export function total(lines: Line[]): number {',
+  '-  return lines.reduce((sum, l) => sum + l.price, 0);',
+  '+  const gross = lines.reduce((sum, l) => sum + l.price * l.quantity, 0);',
+  '+  return Math.round(gross * 100) / 100;',
+  ' }',
+  'diff --git a/test/orders/total.test.ts b/test/orders/total.test.ts',
+  '--- a/test/orders/total.test.ts',
+  '+++ b/test/orders/total.test.ts',
+  '@@ -1,2 +1,5 @@',
+  ' import { total } from "../../src/orders/total";',
+  '+test("quantities count", () => {',
+  '+  expect(total([{ price: 2, quantity: 3 }])).toBe(6);',
+  '+});',
+  '',
+].join('\n');
+
+const START = 'mutation($input: StartScoringRunInput!) { startScoringRun(input: $input) { id } }';
+const PROGRESS = 'subscription($id: ID!) { scoringRunProgress(runId: $id) { status at } }';
+
+const dir = await mkdtemp(join(tmpdir(), 'assay-bench-scoring-'));
+await chmod(dir, 0o755); // the embedded server runs as the postgres user when we are root
+const say = (line: string) => console.log(line);
+const embedded = process.env.DATABASE_URL
+  ? undefined
+  : await startEmbeddedDatabase({ dataDir: dir, port: await freePort(), say: () => undefined });
+const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
+const processes: Started[] = [];
+const db = new pg.Client({ connectionString: databaseUrl });
+
+try {
+  const system = runScript('scripts/start.ts', {
+    DATABASE_URL: databaseUrl,
+    ASSAY_DATA_DIR: join(dir, 'b'),
+    ASSAY_GATEWAY_PORT: String(await freePort()),
+    ASSAY_SCORING_PORT: String(await freePort()),
+    ASSAY_REVIEW_PORT: String(await freePort()),
+    ASSAY_FAILURE_CATALOG_PORT: String(await freePort()),
+    ASSAY_SCORING_CONCURRENCY: '0',
+  });
+  processes.push(system);
+  const url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
+  await db.connect();
+  await db.query('truncate scoring.score, scoring.scoring_run cascade');
+  const start = async (key: string) => {
+    const result = await gql(url, START, {
+      input: { subject: { repository: 'acme/shop', diff: DIFF }, idempotencyKey: key },
+    });
+    if (result.errors) throw new Error(JSON.stringify(result.errors));
+    return result.data!.startScoringRun.id as string;
+  };
+  say(
+    `scoring end to end: RULES scorer, executor with ${WORKERS} workers, through the gateway at ${url}\n`,
+  );
+
+  // 1. Live progress: subscribed before anyone executes the runs.
+  const bench = Date.now().toString(36);
+  const watched = await Promise.all(Array.from({ length: WATCH }, (_, i) => start(`${bench}-watch-${i}`)));
+  const ws = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const delaysMs: number[] = [];
+  let snapshots = 0;
+  const followed = watched.map(async (id) => {
+    let first = true;
+    for await (const result of ws.iterate<{ scoringRunProgress: { status: string; at: string } }>({
+      query: PROGRESS,
+      variables: { id },
+    })) {
+      const arrived = Date.now();
+      if (result.errors) throw new Error(JSON.stringify(result.errors));
+      if (first) {
+        first = false; // the run's state when subscribed, not a live event
+        snapshots++;
+        continue;
+      }
+      delaysMs.push(arrived - Date.parse(result.data!.scoringRunProgress.at));
+    }
+  });
+  while (snapshots < WATCH) await new Promise((resolve) => setTimeout(resolve, 20));
+  const executor = runScript('services/scoring/src/main.ts', {
+    DATABASE_URL: databaseUrl,
+    ASSAY_DATA_DIR: join(dir, 'a'),
+    ASSAY_HOST: '127.0.0.1',
+    ASSAY_SCORING_PORT: String(await freePort()),
+    ASSAY_SCORING_CONCURRENCY: WORKERS,
+  });
+  processes.push(executor);
+  await Promise.all(followed);
+  await ws.dispose();
+  delaysMs.sort((a, b) => a - b);
+  say(
+    `progress event, stored → arrived through the gateway (${delaysMs.length} events of ${WATCH} runs): p50 ${percentile(delaysMs, 50)} ms, p99 ${percentile(delaysMs, 99)} ms, max ${delaysMs.at(-1)} ms`,
+  );
+
+  // 2. Throughput: every run accepted, then wait for all of them to end.
+  const submitted = await measure('startScoringRun through the gateway', RUNS, CONCURRENCY, (i) =>
+    start(`${bench}-run-${i}`),
+  );
+  say(describe(submitted));
+  const live = `select count(*)::int as n from scoring.scoring_run where status in ('QUEUED','RUNNING','SCORING')`;
+  while ((await db.query(live)).rows[0].n > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  const { rows } = await db.query<{ status: string; ms: number; executing: number }>(
+    `select status, extract(epoch from finished_at - created_at) * 1000 as ms,
+            extract(epoch from finished_at - started_at) * 1000 as executing
+       from scoring.scoring_run where idempotency_key like $1`,
+    [`${bench}-run-%`],
+  );
+  const span = await db.query<{ seconds: number }>(
+    `select extract(epoch from max(finished_at) - min(created_at)) as seconds
+       from scoring.scoring_run where idempotency_key like $1`,
+    [`${bench}-run-%`],
+  );
+  const done = rows.filter((r) => r.status === 'DONE');
+  const latencies = done.map((r) => Number(r.ms)).sort((a, b) => a - b);
+  const seconds = Number(span.rows[0]!.seconds);
+  say(
+    `completed: ${done.length}/${RUNS} DONE in ${seconds.toFixed(2)} s = ${(done.length / seconds).toFixed(0)} runs/s`,
+  );
+  say(
+    `startScoringRun accepted → DONE: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
+  );
+  const unverified = await db.query(
+    `select count(*)::int as n from scoring.scoring_run r join scoring.score s on s.run_id = r.id
+      where r.idempotency_key like $1 and s.verified_at is null`,
+    [`${bench}-run-%`],
+  );
+  const executing = done.map((r) => Number(r.executing)).sort((a, b) => a - b);
+  say(
+    `executing (RUNNING → DONE): p50 ${percentile(executing, 50).toFixed(0)} ms, p99 ${percentile(executing, 99).toFixed(0)} ms`,
+  );
+  say(`DONE runs without a verified score: ${unverified.rows[0].n}`);
+} finally {
+  await db.end().catch(() => undefined);
+  for (const process of processes.reverse()) {
+    if (process.child.exitCode === null) {
+      process.child.kill('SIGTERM');
+      await process.exited;
+    }
+  }
+  await embedded?.server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
