@@ -56,14 +56,15 @@ describe('scoring runs (real PostgreSQL)', () => {
     assert.equal(rows[0]?.count, 1);
   });
 
-  it('answers null for an unknown or malformed id', async () => {
+  it('answers null for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
     const unknown = await gql(
       service.url,
       '{ scoringRun(id: "8f14e45f-ceea-467a-9e4b-2f2c3f4a1b2c") { id } }',
     );
     assert.deepEqual(unknown.data, { scoringRun: null });
     const malformed = await gql(service.url, '{ scoringRun(id: "not-an-id") { id } }');
-    assert.deepEqual(malformed.data, { scoringRun: null });
+    assert.equal(malformed.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(malformed.errors![0]!.message, /not a run id/);
   });
 
   it('rejects bad input with BAD_USER_INPUT and an actionable message', async () => {

@@ -1,4 +1,4 @@
-import { ConnectionType } from '@assay/kit';
+import { BadUserInputError, ConnectionType, isUuid } from '@assay/kit';
 import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Score } from '../scores/score.entity.ts';
 import { ScoringRun } from './run.entity.ts';
@@ -11,8 +11,12 @@ const ScoringRunConnection = ConnectionType(ScoringRun, 'ScoringRunConnection');
 export class RunResolver {
   constructor(private readonly runs: RunService) {}
 
-  @Query(() => ScoringRun, { nullable: true, description: 'A run by id; null when it does not exist.' })
+  @Query(() => ScoringRun, {
+    nullable: true,
+    description: 'A run by id; null when it does not exist; BAD_USER_INPUT when the id is not a UUID.',
+  })
   scoringRun(@Arg('id', () => ID) id: string): Promise<ScoringRun | null> {
+    if (!isUuid(id)) throw new BadUserInputError(`id ${JSON.stringify(id)} is not a run id (a UUID)`);
     return this.runs.find(id);
   }
 
