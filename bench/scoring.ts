@@ -86,9 +86,7 @@ try {
     if (result.errors) throw new Error(JSON.stringify(result.errors));
     return result.data!.startScoringRun.id as string;
   };
-  say(
-    `scoring end to end: RULES scorer, executor with ${WORKERS} workers, through the gateway at ${url}\n`,
-  );
+  say(`scoring end to end: RULES scorer, executor with ${WORKERS} workers, through the gateway at ${url}\n`);
 
   // 1. Live progress: subscribed before anyone executes the runs.
   const bench = Date.now().toString(36);
