@@ -18,6 +18,7 @@ import { RunService } from './runs/run.service.ts';
 import { createRunWrite, transitionWrite } from './runs/run.writes.ts';
 import { listenForStops, publishRunEvent } from './runs/run-events.ts';
 import { type RunEvent, RunLifecycle } from './runs/run-lifecycle.ts';
+import { createRunMetrics } from './runs/run-metrics.ts';
 import { Watchdog } from './runs/watchdog.ts';
 import { LlmScorer } from './scorers/llm/llm-scorer.ts';
 import { RulesScorer } from './scorers/rules/rules-scorer.ts';
@@ -83,7 +84,9 @@ export const scoringService: ServiceModule = {
       if (!boss) throw new Error('the job queue is not started');
       return enqueueScore(boss, { runId, attempt });
     };
+    const metrics = createRunMetrics();
     const publish = async (event: RunEvent) => {
+      metrics.record(event);
       worker?.onRunEvent(event); // at once, without the round trip through PostgreSQL
       await publishRunEvent(pubSub, event);
     };
@@ -130,7 +133,10 @@ export const scoringService: ServiceModule = {
             scorers: scorersFrom(config),
           });
           worker = local;
-          stops = await listenForStops(pubSub, log, (event) => local.onRunEvent(event));
+          stops = await listenForStops(pubSub, log, (event) => {
+            local.onRunEvent(event);
+            metrics.forget(event.runId);
+          });
           await local.start();
         }
         watchdog.start();

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase, freePort, gql, runScript, type Started } from '@assay/kit/testing';
+import { parse } from 'yaml';
+
+// The shipped dashboards and alert rules query metrics by name; a renamed metric would leave a panel
+// blank and an alert silent. This proves every `assay_*` series they name is really emitted, by a
+// scoring process that has run one run.
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const DIFF = 'diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1,2 @@\n a\n+b\n';
+
+async function queries(): Promise<{ file: string; expr: string }[]> {
+  const found: { file: string; expr: string }[] = [];
+  for (const file of await readdir(join(ROOT, 'grafana/dashboards'))) {
+    const dashboard = JSON.parse(await readFile(join(ROOT, 'grafana/dashboards', file), 'utf8'));
+    for (const panel of dashboard.panels) for (const t of panel.targets) found.push({ file, expr: t.expr });
+  }
+  for (const file of await readdir(join(ROOT, 'grafana/provisioning/alerting'))) {
+    const rules = parse(await readFile(join(ROOT, 'grafana/provisioning/alerting', file), 'utf8'));
+    for (const group of rules.groups)
+      for (const rule of group.rules)
+        for (const d of rule.data) if (d.model.expr) found.push({ file, expr: d.model.expr });
+  }
+  return found;
+}
+
+describe('Grafana dashboards and alert rules', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataDir: string;
+  let scoring: Started;
+  let port: number;
+  before(async () => {
+    database = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'assay-grafana-'));
+    port = await freePort();
+    scoring = runScript('services/scoring/src/main.ts', {
+      DATABASE_URL: database.url,
+      ASSAY_DATA_DIR: dataDir,
+      ASSAY_HOST: '127.0.0.1',
+      ASSAY_SCORING_PORT: String(port),
+    });
+    for (let ready = false; !ready; await sleep(100)) {
+      assert.equal(scoring.child.exitCode, null, scoring.output());
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    }
+  });
+  after(async () => {
+    scoring.child.kill('SIGTERM');
+    await scoring.exited;
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('name only assay_* metrics a scoring process really emits', async () => {
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const started = await gql(
+      url,
+      'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/api", diff: $d } }) { id } }',
+      { d: DIFF },
+    );
+    const id = started.data!.startScoringRun.id as string;
+    for (let status = ''; status !== 'DONE'; await sleep(50)) {
+      status = (await gql(url, 'query($id: ID!) { scoringRun(id: $id) { status } }', { id })).data!.scoringRun
+        .status;
+      assert.notEqual(status, 'ERROR');
+    }
+    const exposition = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const emitted = new Set(
+      exposition
+        .split('\n')
+        .filter((line) => line.startsWith('assay_'))
+        .map((line) => line.split(/[{ ]/)[0]),
+    );
+    const named = (await queries()).flatMap(({ file, expr }) =>
+      [...expr.matchAll(/\bassay_[a-z_]+/g)].map((m) => ({ file, metric: m[0] })),
+    );
+    assert.ok(named.length >= 10, 'the dashboards and alerts query the assay metrics');
+    const missing = named.filter(({ metric }) => !emitted.has(metric));
+    assert.deepEqual(missing, [], `emitted: ${[...emitted].join(', ')}`);
+  });
+});
