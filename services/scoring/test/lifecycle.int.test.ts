@@ -95,6 +95,24 @@ describe('scoring lifecycle (real PostgreSQL, pg-boss, fake OpenAI)', () => {
     assert.deepEqual(unpersisted.data!.unpersistedScores, []);
   });
 
+  it('lists runs each with its own score (batched lookups keep them apart)', async () => {
+    const diffs = [DIFF, DIFF.replace('+b', '+b\n+// TODO: remove'), `${DIFF}+console.log("x")\n`];
+    const ids = [];
+    for (const diff of diffs) ids.push((await start({ subject: { repository: 'acme/api', diff } })).id);
+    for (const id of ids) await until(id, ['DONE']);
+    const listed = await gql(
+      service.url,
+      '{ scoringRuns(first: 50) { nodes { id status score { contentHash } } } }',
+    );
+    assert.equal(listed.errors, undefined, JSON.stringify(listed.errors));
+    const nodes = listed.data!.scoringRuns.nodes as { id: string; score: { contentHash: string } | null }[];
+    for (const id of ids) {
+      const one = await read(id);
+      assert.equal(nodes.find((n) => n.id === id)?.score?.contentHash, one.score.contentHash);
+    }
+    assert.equal(new Set(ids.map((id) => nodes.find((n) => n.id === id)!.score!.contentHash)).size, 3);
+  });
+
   it('unpersistedScores lists a DONE run whose score is not verified a minute after it finished', async () => {
     const started = await start({ subject: { repository: 'acme/api', diff: DIFF } });
     await until(started.id, ['DONE']);

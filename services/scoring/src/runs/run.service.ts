@@ -11,6 +11,7 @@ import {
   type ReliableWriter,
 } from '@assay/kit';
 import { trace } from '@opentelemetry/api';
+import DataLoader from 'dataloader';
 import { Score } from '../scores/score.entity.ts';
 import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
 import type { StartScoringRunInput } from './run.inputs.ts';
@@ -32,6 +33,19 @@ export interface RunServiceDeps {
 
 /** Owns scoring runs: validation beyond the schema, idempotent creation, cancellation, reads. */
 export class RunService {
+  /**
+   * The scores of the runs one response lists, in one query instead of one per run: lookups made in
+   * the same tick are batched. Nothing is cached, so no request sees another's stale read.
+   */
+  private readonly scores = new DataLoader<string, Score | null>(
+    async (runIds) => {
+      const found = await this.deps.orm.em.fork().find(Score, { runId: { $in: [...runIds] } });
+      const byRun = new Map(found.map((score) => [score.runId, score]));
+      return runIds.map((id) => byRun.get(id) ?? null);
+    },
+    { cache: false },
+  );
+
   constructor(
     private readonly deps: RunServiceDeps,
     private readonly options: RunServiceOptions,
@@ -108,7 +122,7 @@ export class RunService {
   }
 
   score(runId: string): Promise<Score | null> {
-    return this.deps.orm.em.fork().findOne(Score, { runId });
+    return this.scores.load(runId);
   }
 
   /** The alarm bell: runs marked DONE without a verified score. It must stay empty. */
