@@ -103,6 +103,31 @@ describe('scoring runs (real PostgreSQL)', () => {
     }
   });
 
+  it('filters runs by repository, status and scorer, and rejects a malformed filter', async () => {
+    const ids: Record<string, string[]> = { 'acme/filter-a': [], 'acme/filter-b': [] };
+    for (const repository of ['acme/filter-a', 'acme/filter-b', 'acme/filter-a']) {
+      const started = await gql(service.url, START, { input: { subject: { repository, diff: DIFF } } });
+      ids[repository]!.push(started.data!.startScoringRun.id);
+    }
+    const query = `query($filter: ScoringRunFilter) { scoringRuns(filter: $filter, first: 100) { nodes { id } } }`;
+    const list = async (filter: Record<string, unknown>) => {
+      const result = await gql(service.url, query, { filter });
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+      return (result.data!.scoringRuns.nodes as { id: string }[]).map((n) => n.id).sort();
+    };
+    assert.deepEqual(await list({ repository: 'acme/filter-a' }), [...ids['acme/filter-a']!].sort());
+    const every = ['QUEUED', 'RUNNING', 'SCORING', 'DONE', 'ERROR', 'CANCELLED'];
+    assert.deepEqual(
+      await list({ repository: 'acme/filter-b', status: every, scorer: 'RULES' }),
+      ids['acme/filter-b'],
+    );
+    assert.deepEqual(await list({ repository: 'acme/filter-b', scorer: 'LLM' }), []);
+    assert.deepEqual(await list({ repository: 'acme/filter-b', status: ['CANCELLED'] }), []);
+    const bad = await gql(service.url, query, { filter: { repository: 'not a repo' } });
+    assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(bad.errors![0]!.message, /owner\/name/);
+  });
+
   it('resolves ScoringRun entity references for the gateway', async () => {
     const { id } = (await gql(service.url, START, { input: { subject: { repository: 'a/b', diff: DIFF } } }))
       .data!.startScoringRun;

@@ -1,12 +1,15 @@
-import { IsOptional, Length, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
-import { ScorerKind } from './run.entity.ts';
+import { RunStatus, ScorerKind } from './run.entity.ts';
+
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const REPOSITORY_MESSAGE = 'repository must look like owner/name';
 
 @InputType({ description: 'The pull request to score.' })
 export class ScoringSubjectInput {
   @Field(() => String, { description: '`owner/name`' })
   @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: 'repository must look like owner/name' })
+  @Matches(REPOSITORY, { message: REPOSITORY_MESSAGE })
   repository!: string;
 
   @Field(() => Int, { nullable: true })
@@ -36,4 +39,22 @@ export class StartScoringRunInput {
   @IsOptional()
   @Length(1, 200)
   idempotencyKey?: string | null;
+}
+
+@InputType({ description: 'Narrows `scoringRuns`; every field given must match.' })
+export class ScoringRunFilter {
+  @Field(() => [RunStatus], { nullable: true, description: 'Any of these statuses.' })
+  @IsOptional()
+  @ArrayMaxSize(6)
+  status?: RunStatus[] | null;
+
+  @Field(() => String, { nullable: true, description: '`owner/name`' })
+  @IsOptional()
+  @MaxLength(200)
+  @Matches(REPOSITORY, { message: REPOSITORY_MESSAGE })
+  repository?: string | null;
+
+  @Field(() => ScorerKind, { nullable: true })
+  @IsOptional()
+  scorer?: ScorerKind | null;
 }

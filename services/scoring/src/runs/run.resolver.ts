@@ -2,7 +2,7 @@ import { BadUserInputError, ConnectionType, isUuid } from '@assay/kit';
 import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Score } from '../scores/score.entity.ts';
 import { ScoringRun } from './run.entity.ts';
-import { StartScoringRunInput } from './run.inputs.ts';
+import { ScoringRunFilter, StartScoringRunInput } from './run.inputs.ts';
 import type { RunService } from './run.service.ts';
 
 const ScoringRunConnection = ConnectionType(ScoringRun, 'ScoringRunConnection');
@@ -22,10 +22,11 @@ export class RunResolver {
 
   @Query(() => ScoringRunConnection, { description: 'Runs, newest first.' })
   scoringRuns(
+    @Arg('filter', () => ScoringRunFilter, { nullable: true }) filter: ScoringRunFilter | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
-    return this.runs.list(first, after);
+    return this.runs.list(filter ?? {}, first, after);
   }
 
   @Query(() => [ScoringRun], {

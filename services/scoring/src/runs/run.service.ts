@@ -10,11 +10,12 @@ import {
   paginate,
   type ReliableWriter,
 } from '@assay/kit';
+import type { FilterQuery } from '@mikro-orm/core';
 import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import { Score } from '../scores/score.entity.ts';
 import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
-import type { StartScoringRunInput } from './run.inputs.ts';
+import type { ScoringRunFilter, StartScoringRunInput } from './run.inputs.ts';
 import { type CreateRun, createRunWrite } from './run.writes.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 
@@ -117,8 +118,17 @@ export class RunService {
     return this.deps.orm.em.fork().findOne(ScoringRun, { id, tenantId });
   }
 
-  list(first: number | null | undefined, after: string | null | undefined, tenantId = 'default') {
-    return paginate(this.deps.orm.em.fork(), ScoringRun, { tenantId }, { first, after });
+  list(
+    filter: ScoringRunFilter,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    tenantId = 'default',
+  ) {
+    const where: FilterQuery<ScoringRun> = { tenantId };
+    if (filter.status?.length) where.status = { $in: filter.status };
+    if (filter.repository) where.repository = filter.repository;
+    if (filter.scorer) where.scorer = filter.scorer;
+    return paginate(this.deps.orm.em.fork(), ScoringRun, where, { first, after });
   }
 
   score(runId: string): Promise<Score | null> {
