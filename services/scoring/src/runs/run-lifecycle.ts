@@ -97,7 +97,7 @@ export class RunLifecycle {
   }
 
   /** The watchdog gives a stalled run another attempt. */
-  requeue(run: ScoringRun, reason: string): Promise<boolean> {
+  requeue(run: Pick<ScoringRun, 'id' | 'attempt'>, reason: string): Promise<boolean> {
     return this.move({
       runId: run.id,
       attempt: run.attempt,

@@ -1,11 +1,13 @@
-import type { Logger, MikroORM } from '@assay/kit';
-import { LIVE_STATUSES, ScoringRun } from './run.entity.ts';
+import { contentHash, type Logger, type MikroORM } from '@assay/kit';
+import { scoreJobState, waitingJobSql } from '../jobs/score-queue.ts';
+import { Score, scoreContent } from '../scores/score.entity.ts';
+import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 
 export interface WatchdogOptions {
   orm: MikroORM;
   lifecycle: RunLifecycle;
-  /** Queues the new attempt of a re-queued run. */
+  /** Queues an attempt of a run (one job per attempt: sending one twice queues it once). */
   enqueue(runId: string, attempt: number): Promise<unknown>;
   log: Logger;
   intervalMs: number;
@@ -13,15 +15,37 @@ export interface WatchdogOptions {
   maxAttempts: number;
 }
 
+/** Runs, and unverified scores, handled per sweep; the rest wait for the next one. */
+const BATCH = 200;
+/**
+ * A score is marked verified one read-back after its commit, by the process that stored it; one
+ * still unmarked this long after is not going to be, and the watchdog steps in, well within the
+ * minute after which `unpersistedScores` reports it.
+ */
+const VERIFY_GRACE_MS = 10_000;
+
+interface StalledRun {
+  id: string;
+  attempt: number;
+  status: RunStatus;
+}
+
 /**
  * Guarantees every run a terminal state: a live run whose heartbeat is older than the timeout is
- * re-queued while attempts remain, else failed. One replica sweeps at a time (a transaction-scoped
- * advisory lock); the guarded transitions make an overlapping sweep harmless anyway. Not a pg-boss
- * schedule: those are cron, a minute at the finest, and a stalled run should not wait that long.
+ * re-queued while attempts remain, else failed. A QUEUED run whose job is waiting in the queue is
+ * not stalled, however long the backlog: it is left alone and costs no attempt. One replica sweeps
+ * at a time (a transaction-scoped advisory lock); the guarded transitions make an overlapping sweep
+ * harmless anyway. Not a pg-boss schedule: those are cron, a minute at the finest, and a stalled
+ * run should not wait that long.
+ *
+ * It also finishes what a process killed between a run's DONE commit and the read-back of its
+ * score left undone: the score is checked against its hash and marked verified.
  */
 export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> | undefined;
+  /** Scores found not to match their hash: reported once, then left to `unpersistedScores`. */
+  private readonly mismatched = new Set<string>();
 
   constructor(private readonly options: WatchdogOptions) {}
 
@@ -44,41 +68,92 @@ export class Watchdog {
     clearTimeout(this.timer);
   }
 
-  /** One pass; returns how many runs it re-queued or failed. */
+  /** One pass; returns how many runs it re-queued, queued again or failed, and scores it verified. */
   async sweep(): Promise<number> {
-    const { orm, lifecycle, log, heartbeatTimeoutMs, maxAttempts } = this.options;
-    const stalled = await orm.em.fork().transactional(async (em) => {
+    const { orm, heartbeatTimeoutMs } = this.options;
+    const found = await orm.em.fork().transactional(async (em) => {
       const [lock] = await em.execute<{ locked: boolean }[]>(
         'select pg_try_advisory_xact_lock(hashtext(?)) as locked',
         ['assay:scoring:watchdog'],
       );
-      if (!lock?.locked) return [];
-      return em.find(
-        ScoringRun,
-        { status: { $in: LIVE_STATUSES }, heartbeatAt: { $lt: new Date(Date.now() - heartbeatTimeoutMs) } },
-        { orderBy: { heartbeatAt: 'asc' }, limit: 200 },
+      if (!lock?.locked) return undefined;
+      const live = LIVE_STATUSES.map((status) => `'${status}'`).join(', ');
+      const stalled = await em.execute<StalledRun[]>(
+        `select r.id, r.attempt, r.status from scoring.scoring_run r
+          where r.status in (${live}) and r.heartbeat_at < ?
+            and not (r.status = '${RunStatus.QUEUED}' and ${waitingJobSql('r')})
+          order by r.heartbeat_at limit ?`,
+        [new Date(Date.now() - heartbeatTimeoutMs), BATCH],
       );
+      const unverified = await em.find(
+        Score,
+        {
+          verifiedAt: null,
+          ...(this.mismatched.size > 0 ? { id: { $nin: [...this.mismatched] } } : {}),
+          createdAt: { $lt: new Date(Date.now() - VERIFY_GRACE_MS) },
+        },
+        { orderBy: { createdAt: 'asc' }, limit: BATCH },
+      );
+      return { stalled, unverified };
     });
+    if (!found) return 0;
     let handled = 0;
-    for (const run of stalled) {
-      const silentFor = `${Math.round(heartbeatTimeoutMs / 1000)} s`;
-      if (run.attempt + 1 < maxAttempts) {
-        if (await lifecycle.requeue(run, `re-queued: no progress for ${silentFor}`)) {
-          await this.options.enqueue(run.id, run.attempt + 1);
-          log.warn({ runId: run.id, attempt: run.attempt + 1 }, 'stalled run re-queued');
-          handled++;
-        }
-      } else if (
-        await lifecycle.fail(run.id, run.attempt, {
-          code: 'HEARTBEAT_TIMEOUT',
-          message: `no progress for ${silentFor} in any of ${maxAttempts} attempts`,
-          retryable: true,
-        })
-      ) {
-        log.warn({ runId: run.id }, 'stalled run failed');
-        handled++;
-      }
-    }
+    for (const run of found.stalled) if (await this.recover(run)) handled++;
+    for (const score of found.unverified) if (await this.verify(score)) handled++;
     return handled;
+  }
+
+  /**
+   * The verification the process that stored a score did not get to (it died between the DONE
+   * commit and the read-back): the score is checked against the hash stored with it and marked
+   * verified as `completeRunWrite` marks it. One that does not match stays unverified, for
+   * `unpersistedScores` to report.
+   */
+  private async verify(score: Score): Promise<boolean> {
+    if (contentHash(scoreContent(score.runId, score)) !== score.contentHash) {
+      this.mismatched.add(score.id);
+      this.options.log.error({ runId: score.runId }, 'stored score does not match its hash; left unverified');
+      return false;
+    }
+    await this.options.orm.em.fork().transactional(async (em) => {
+      await em.nativeUpdate(Score, { id: score.id, verifiedAt: null }, { verifiedAt: new Date() });
+      await em.nativeUpdate(ScoringRun, { id: score.runId }, { persistence: PersistenceState.VERIFIED });
+    });
+    this.options.log.warn({ runId: score.runId }, 'score verified by the watchdog');
+    return true;
+  }
+
+  private async recover(run: StalledRun): Promise<boolean> {
+    const { orm, lifecycle, log, heartbeatTimeoutMs, maxAttempts, enqueue } = this.options;
+    const silentFor = `${Math.round(heartbeatTimeoutMs / 1000)} s`;
+    if (run.status === RunStatus.QUEUED) {
+      const job = await scoreJobState(orm.em.fork(), { runId: run.id, attempt: run.attempt });
+      // Never sent (the enqueue after its creation, its replay from the spool or its re-queue did
+      // not happen): nothing ran, so the same attempt is sent, at no cost to the run.
+      if (!job) {
+        await enqueue(run.id, run.attempt);
+        log.warn({ runId: run.id, attempt: run.attempt }, 'queued run had no job; job sent');
+        return true;
+      }
+      // Sent since the query: waiting its turn.
+      if (job.state === 'created' || job.state === 'retry') return false;
+      // Fetched by a worker that has not claimed it yet: the fetch is its sign of life.
+      if (job.state === 'active' && (job.fetchedMsAgo ?? 0) < heartbeatTimeoutMs) return false;
+    }
+    // A worker took it and went silent (its process died), or its job ended and left it live: a
+    // new attempt.
+    if (run.attempt + 1 < maxAttempts) {
+      if (!(await lifecycle.requeue(run, `re-queued: no progress for ${silentFor}`))) return false;
+      await enqueue(run.id, run.attempt + 1);
+      log.warn({ runId: run.id, attempt: run.attempt + 1, was: run.status }, 'stalled run re-queued');
+      return true;
+    }
+    const failed = await lifecycle.fail(run.id, run.attempt, {
+      code: 'HEARTBEAT_TIMEOUT',
+      message: `no progress for ${silentFor} in any of ${maxAttempts} attempts`,
+      retryable: true,
+    });
+    if (failed) log.warn({ runId: run.id, was: run.status }, 'stalled run failed');
+    return failed;
   }
 }
