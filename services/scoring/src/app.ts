@@ -10,6 +10,7 @@ import { enqueueScore, SCORE_JOB_RETRY_LIMIT, startScoreQueue } from './jobs/sco
 import { ScoreWorker } from './jobs/score-worker.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import { Migration20261123000002Lifecycle } from './migrations/Migration20261123000002Lifecycle.ts';
+import { Migration20261123000003UnverifiedScores } from './migrations/Migration20261123000003UnverifiedScores.ts';
 import { createProgressResolver } from './runs/progress.resolver.ts';
 import { ScorerKind, ScoringRun } from './runs/run.entity.ts';
 import { runReference } from './runs/run.reference.ts';
@@ -55,7 +56,11 @@ export const scoringService: ServiceModule = {
   dbSchema: 'scoring',
   portVariable: 'ASSAY_SCORING_PORT',
   entities: [ScoringRun, Score],
-  migrations: [Migration20261122000000, Migration20261123000002Lifecycle],
+  migrations: [
+    Migration20261122000000,
+    Migration20261123000002Lifecycle,
+    Migration20261123000003UnverifiedScores,
+  ],
   async createApp({ orm, writer, log, env, pubSub }) {
     const config = loadConfig(
       [

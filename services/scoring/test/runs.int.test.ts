@@ -12,7 +12,11 @@ const DIFF = 'diff --git a/x.ts b/x.ts\n--- a/x.ts\n+++ b/x.ts\n@@ -1 +1 @@\n-a\
 describe('scoring runs (real PostgreSQL)', () => {
   let service: Awaited<ReturnType<typeof startTestService>>;
   before(async () => {
-    service = await startTestService(scoringService, { ASSAY_MAX_DIFF_BYTES: '1000' });
+    // API only: these tests read runs as they were accepted; execution is lifecycle.int.test.ts's.
+    service = await startTestService(scoringService, {
+      ASSAY_MAX_DIFF_BYTES: '1000',
+      ASSAY_SCORING_CONCURRENCY: '0',
+    });
   });
   after(() => service.stopAndDrop());
 

@@ -68,8 +68,10 @@ export class RunLifecycle {
       return false;
     }
     if (saved.status === 'SAVED' && !saved.result.applied) return false;
-    // Spooled: the replayer stores it; published now so the client is not left waiting.
-    await this.emit({ runId, status: RunStatus.DONE, progressStep: 'done', progressPct: 100, attempt, at });
+    // Spooled: stored when the replayer gets to it, unless the run has moved on by then; so it is
+    // published only once stored, and subscribers never see a DONE the database may not keep.
+    if (saved.status === 'SAVED')
+      await this.emit({ runId, status: RunStatus.DONE, progressStep: 'done', progressPct: 100, attempt, at });
     return true;
   }
 
@@ -120,6 +122,9 @@ export class RunLifecycle {
       return false;
     }
     if (outcome.status === 'SAVED' && !outcome.result.applied) return false;
+    // A spooled step carries on (the replayer stores it if the attempt is still current) but is not
+    // published: subscribers only see what the database holds.
+    if (outcome.status === 'SPOOLED') return true;
     await this.emit({
       runId: t.runId,
       status: t.to,

@@ -1,7 +1,8 @@
 import { contentHash, type Logger, type MikroORM } from '@assay/kit';
 import { scoreJobState, waitingJobSql } from '../jobs/score-queue.ts';
 import { Score, scoreContent } from '../scores/score.entity.ts';
-import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
+import { markScoreVerified } from '../scores/score.writes.ts';
+import { LIVE_STATUSES, RunStatus } from './run.entity.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 
 export interface WatchdogOptions {
@@ -115,10 +116,7 @@ export class Watchdog {
       this.options.log.error({ runId: score.runId }, 'stored score does not match its hash; left unverified');
       return false;
     }
-    await this.options.orm.em.fork().transactional(async (em) => {
-      await em.nativeUpdate(Score, { id: score.id, verifiedAt: null }, { verifiedAt: new Date() });
-      await em.nativeUpdate(ScoringRun, { id: score.runId }, { persistence: PersistenceState.VERIFIED });
-    });
+    await this.options.orm.em.fork().transactional((em) => markScoreVerified(em, score.runId));
     this.options.log.warn({ runId: score.runId }, 'score verified by the watchdog');
     return true;
   }

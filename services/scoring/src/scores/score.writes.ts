@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contentHash, type WriteDefinition } from '@assay/kit';
+import { contentHash, type EntityManager, type WriteDefinition } from '@assay/kit';
 import { PersistenceState, RunStatus, ScoringRun } from '../runs/run.entity.ts';
 import type { ScoreResult } from '../scorers/scorer.ts';
 import { Score, scoreContent } from './score.entity.ts';
@@ -59,18 +59,17 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
     const expected = scoreContent(p.runId, p.score);
     return { result: { applied: false, score: null }, content: expected, hash: contentHash(expected) };
   },
-  // The mark `unpersistedScores` looks for; set after a replay from the spool too.
+  // After a replay from the spool too.
   async markVerified(em, p, stored) {
-    if (!stored.result.applied) return;
-    await em
-      .createQueryBuilder(Score)
-      .update({ verifiedAt: new Date() })
-      .where({ runId: p.runId, verifiedAt: null })
-      .execute();
-    await em
-      .createQueryBuilder(ScoringRun)
-      .update({ persistence: PersistenceState.VERIFIED })
-      .where({ id: p.runId })
-      .execute();
+    if (stored.result.applied) await markScoreVerified(em, p.runId);
   },
 };
+
+/**
+ * The mark `unpersistedScores` looks for, once a stored score was read back and matched its hash:
+ * inside the caller's transaction, idempotent.
+ */
+export async function markScoreVerified(em: EntityManager, runId: string): Promise<void> {
+  await em.nativeUpdate(Score, { runId, verifiedAt: null }, { verifiedAt: new Date() });
+  await em.nativeUpdate(ScoringRun, { id: runId }, { persistence: PersistenceState.VERIFIED });
+}
