@@ -95,7 +95,7 @@ describe('npm start (whole system, real processes)', () => {
       const result = await gql(
         url,
         `query($s: ID!, $r: ID!) {
-          scoringRun(id: $s) { id status subject { repository } failures { errorCode } }
+          scoringRun(id: $s) { id scorer subject { repository } failures { errorCode } }
           reviewRun(id: $r) { id model failures { errorCode } } }`,
         { s: runId, r: reviewId },
       );
@@ -103,7 +103,7 @@ describe('npm start (whole system, real processes)', () => {
       assert.deepEqual(result.data, {
         scoringRun: {
           id: runId,
-          status: 'QUEUED',
+          scorer: 'RULES',
           subject: { repository: 'acme/api' },
           failures: [{ errorCode: 'SCORER_TIMEOUT' }],
         },

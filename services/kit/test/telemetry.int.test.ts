@@ -76,4 +76,94 @@ describe('telemetry (real HTTP, GraphQL and PostgreSQL)', () => {
       `no argument values in span attributes: ${attributes}`,
     );
   });
+
+  it('keeps one trace per run: the job that scores it continues the request trace', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    exporter.reset();
+    const caller = trace.setSpanContext(context.active(), {
+      traceId,
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    const diff = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-x\n+y\n';
+    const started = await context.with(caller, () =>
+      gql(
+        service.url,
+        'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/api", diff: $d } }) { id } }',
+        { d: diff },
+      ),
+    );
+    const id = started.data!.startScoringRun.id as string;
+    // Polled outside the caller's context: only the run's own work may land in its trace.
+    const names = () =>
+      exporter
+        .getFinishedSpans()
+        .filter((s) => s.spanContext().traceId === traceId)
+        .map((s) => s.name);
+    for (let i = 0; i < 200 && !names().includes('persist scoring.run.complete'); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const status = await gql(service.url, 'query($id: ID!) { scoringRun(id: $id) { status } }', { id });
+    assert.equal(status.data!.scoringRun.status, 'DONE');
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    assert.ok(
+      spans.some((s) => s.kind === SpanKind.CONSUMER),
+      `the job's consumer span in ${names()}`,
+    );
+    for (const write of ['persist scoring.run.transition', 'persist scoring.run.complete']) {
+      assert.ok(names().includes(write), `${write} in ${names()}`);
+    }
+  });
+
+  it("keeps a run re-queued by the watchdog in the run's trace", async () => {
+    // API only (no worker takes the job), with a watchdog that acts within a second.
+    const apiOnly = await startTestService(scoringService, {
+      ASSAY_SCORING_CONCURRENCY: '0',
+      ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: '500',
+      ASSAY_WATCHDOG_INTERVAL_MS: '100',
+    });
+    try {
+      const traceId = 'a3ce929d0e0e47364bf92f3577b34da6';
+      const caller = trace.setSpanContext(context.active(), {
+        traceId,
+        spanId: '53995c3f42cd8ad8',
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+      });
+      const started = await context.with(caller, () =>
+        gql(
+          apiOnly.url,
+          'mutation { startScoringRun(input: { subject: { repository: "acme/api", diff: "+y" } }) { id } }',
+        ),
+      );
+      const id = started.data!.startScoringRun.id as string;
+      // As if a worker had taken it and died: RUNNING, silent.
+      await apiOnly.orm.em
+        .getConnection()
+        .execute(
+          "update scoring.scoring_run set status = 'RUNNING', heartbeat_at = now() - interval '1 hour' where id = ?",
+          [id],
+        );
+      const recovered = () =>
+        exporter
+          .getFinishedSpans()
+          .filter((s) => s.name === 'scoring.watchdog.recover' && s.attributes['assay.run.id'] === id);
+      for (let i = 0; i < 200 && recovered().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      const run = await gql(apiOnly.url, 'query($id: ID!) { scoringRun(id: $id) { status attempt } }', {
+        id,
+      });
+      assert.deepEqual(run.data!.scoringRun, { status: 'QUEUED', attempt: 1 });
+      const [span] = recovered();
+      assert.equal(span?.spanContext().traceId, traceId, 'the recovery is part of the run trace');
+      const inTrace = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      assert.equal(
+        inTrace.filter((s) => s.kind === SpanKind.PRODUCER).length,
+        2,
+        `the first attempt's job and the re-queued one, sent in the run trace: ${inTrace.map((s) => s.name)}`,
+      );
+    } finally {
+      await apiOnly.stopAndDrop();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@assay/kit';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { PgBoss } from 'pg-boss';
 
 export const SCORE_QUEUE = 'score-run';
@@ -34,6 +35,9 @@ export async function startScoreQueue(options: ScoreQueueOptions): Promise<PgBos
     schedule: false,
     // Workers are woken by NOTIFY when a job is sent instead of at their next poll.
     useListenNotify: true,
+    // One trace per run: the job carries the trace context of the request that queued it (trace
+    // ids only, never baggage, which could hold a caller's data), and its processing continues it.
+    openTelemetry: { propagateContext: true, propagator: new W3CTraceContextPropagator() },
   });
   boss.on('error', (error) => options.log.warn({ err: error }, 'job queue error'));
   await boss.start();

@@ -4,6 +4,7 @@ import { Score, scoreContent } from '../scores/score.entity.ts';
 import { markScoreVerified } from '../scores/score.writes.ts';
 import { LIVE_STATUSES, RunStatus } from './run.entity.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
+import { inRunTrace } from './run-trace.ts';
 
 export interface WatchdogOptions {
   orm: MikroORM;
@@ -29,6 +30,7 @@ interface StalledRun {
   id: string;
   attempt: number;
   status: RunStatus;
+  traceId: string | null;
 }
 
 /**
@@ -80,7 +82,7 @@ export class Watchdog {
       if (!lock?.locked) return undefined;
       const live = LIVE_STATUSES.map((status) => `'${status}'`).join(', ');
       const stalled = await em.execute<StalledRun[]>(
-        `select r.id, r.attempt, r.status from scoring.scoring_run r
+        `select r.id, r.attempt, r.status, r.trace_id as "traceId" from scoring.scoring_run r
           where r.status in (${live}) and r.heartbeat_at < ?
             and not (r.status = '${RunStatus.QUEUED}' and ${waitingJobSql('r')})
           order by r.heartbeat_at limit ?`,
@@ -99,7 +101,9 @@ export class Watchdog {
     });
     if (!found) return 0;
     let handled = 0;
-    for (const run of found.stalled) if (await this.recover(run)) handled++;
+    for (const run of found.stalled) {
+      if (await inRunTrace('scoring.watchdog.recover', run, () => this.recover(run))) handled++;
+    }
     for (const score of found.unverified) if (await this.verify(score)) handled++;
     return handled;
   }
