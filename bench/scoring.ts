@@ -3,9 +3,11 @@
 //  1. Live progress: `--watch` runs are started and subscribed to over graphql-ws through the gateway
 //     before A starts; then each progress event's delay from its timestamp (taken just before the
 //     transaction that stores it, so commit and read-back are included) to its arrival.
-//  2. Throughput: `--runs` runs submitted by `--concurrency` clients; runs/s completed and, per run,
-//     the time from `startScoringRun` being accepted (created_at) to DONE (finished_at).
-//   npm run bench -- scoring [--runs 1000] [--concurrency 16] [--watch 100] [--workers 4]
+//  2. Latency without a backlog: `--single` runs one after another, from `startScoringRun` being
+//     accepted (created_at) to DONE (finished_at).
+//  3. Throughput: `--runs` runs submitted by `--concurrency` clients; runs/s completed and, per run,
+//     accepted → DONE, which under a backlog is mostly time spent waiting in the queue.
+//   npm run bench -- scoring [--runs 1000] [--concurrency 16] [--watch 100] [--single 50] [--workers 4]
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +24,14 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '16' },
     watch: { type: 'string', default: '100' },
+    single: { type: 'string', default: '50' },
     workers: { type: 'string', default: '4' },
   },
 });
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
 const WATCH = Number(values.watch);
+const SINGLE = Number(values.single);
 const WORKERS = values.workers;
 
 // A small, ordinary change: two source files and a test.
@@ -126,7 +130,29 @@ try {
     `progress event, stored → arrived through the gateway (${delaysMs.length} events of ${WATCH} runs): p50 ${percentile(delaysMs, 50)} ms, p99 ${percentile(delaysMs, 99)} ms, max ${delaysMs.at(-1)} ms`,
   );
 
-  // 2. Throughput: every run accepted, then wait for all of them to end.
+  // 2. Latency without a backlog: one run at a time, each started once the previous one is DONE.
+  const single: number[] = [];
+  for (let i = 0; i < SINGLE; i++) {
+    const id = await start(`${bench}-single-${i}`);
+    for (;;) {
+      const { rows } = await db.query<{ ms: number | null }>(
+        `select extract(epoch from finished_at - created_at) * 1000 as ms from scoring.scoring_run
+          where id = $1 and status = 'DONE'`,
+        [id],
+      );
+      if (rows[0]) {
+        single.push(Number(rows[0].ms));
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+  single.sort((a, b) => a - b);
+  say(
+    `one run at a time (${SINGLE}), startScoringRun accepted → DONE: p50 ${percentile(single, 50).toFixed(0)} ms, p99 ${percentile(single, 99).toFixed(0)} ms`,
+  );
+
+  // 3. Throughput: every run accepted, then wait for all of them to end.
   const submitted = await measure('startScoringRun through the gateway', RUNS, CONCURRENCY, (i) =>
     start(`${bench}-run-${i}`),
   );
@@ -151,7 +177,7 @@ try {
     `completed: ${done.length}/${RUNS} DONE in ${seconds.toFixed(2)} s = ${(done.length / seconds).toFixed(0)} runs/s`,
   );
   say(
-    `startScoringRun accepted → DONE: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
+    `under that backlog, startScoringRun accepted → DONE: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
   );
   const unverified = await db.query(
     `select count(*)::int as n from scoring.scoring_run r join scoring.score s on s.run_id = r.id
