@@ -146,6 +146,11 @@ export class FakeOpenAI {
     return this.requests.slice(0, count);
   }
 
+  /** Requests still waiting for an answer (a `hang`); one drops out when its client gives up. */
+  get openRequests(): number {
+    return this.open.size;
+  }
+
   /** Stops listening and cuts every connection, hanging requests included. */
   async close(): Promise<void> {
     for (const res of this.open) res.destroy();
