@@ -151,6 +151,27 @@ describe('scoring lifecycle (real PostgreSQL, pg-boss, fake OpenAI)', () => {
     assert.match(run.score.scorerVersion, /^llm:/);
   });
 
+  it('retries the job of a run whose model answered 503, in the same attempt, to DONE', async () => {
+    const before = openai.requests.length;
+    openai.enqueue(
+      { kind: 'error', status: 503 },
+      {
+        kind: 'json',
+        output: {
+          value: 6,
+          criteria: [{ criterion: 'clarity', score: 6, weight: 1, detail: 'Fine.' }],
+          violations: [],
+        },
+      },
+    );
+    const started = await start({ subject: { repository: 'acme/api', diff: DIFF }, scorer: 'LLM' });
+    const run = await until(started.id, ['DONE', 'ERROR']);
+    assert.equal(run.status, 'DONE', JSON.stringify(run.error));
+    assert.equal(run.score.value, 6);
+    assert.equal(run.attempt, 0, 'a job retry, not a new attempt');
+    assert.equal(openai.requests.length - before, 2, 'the model was asked again');
+  });
+
   it('ends a run whose model request is rejected (401) in ERROR with a typed, non-retryable error', async () => {
     openai.enqueue({ kind: 'error', status: 401 });
     const started = await start({ subject: { repository: 'acme/api', diff: DIFF }, scorer: 'LLM' });

@@ -29,7 +29,7 @@ export class ScoreWorker {
   /**
    * One pg-boss worker per slot. pg-boss waits out the polling interval after every fetch, even one
    * that found a job, which capped a slot at two runs a second; so each slot wakes itself after a
-   * job to fetch the next at once, and polls only while the queue is empty.
+   * job to fetch the next at once, and otherwise waits for a NOTIFY or its next poll.
    */
   async start(): Promise<void> {
     const { boss } = this.options;
@@ -37,7 +37,12 @@ export class ScoreWorker {
       let id: string | undefined;
       id = await boss.work<ScoreJob>(
         SCORE_QUEUE,
-        { batchSize: 1, pollingIntervalSeconds: 0.5 },
+        {
+          batchSize: 1,
+          pollingIntervalSeconds: 0.5,
+          // NOTIFY wakes a slot for a new job, not for a retry whose backoff has passed: poll for those.
+          notifyPollingIntervalSeconds: 1,
+        },
         async ([job]) => {
           try {
             await this.execute(job!);
@@ -102,6 +107,7 @@ export class ScoreWorker {
           { runId, attempt, code: failure.code, retry: job.retryCount + 1 },
           'scoring attempt failed; retrying',
         );
+        await lifecycle.retryLater(runId, attempt, failure);
         throw error;
       }
       log.warn({ runId, attempt, code: failure.code }, 'scoring run failed');

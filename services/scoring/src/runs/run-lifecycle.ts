@@ -98,6 +98,21 @@ export class RunLifecycle {
     });
   }
 
+  /**
+   * The attempt failed in a way worth retrying and its job will run again after a backoff: back to
+   * QUEUED at the same attempt, so watchers see it wait and the watchdog counts it as queued.
+   */
+  retryLater(runId: string, attempt: number, failure: RunFailure): Promise<boolean> {
+    return this.move({
+      runId,
+      attempt,
+      from: [RunStatus.RUNNING, RunStatus.SCORING],
+      to: RunStatus.QUEUED,
+      step: `retrying after ${failure.code}`,
+      pct: 0,
+    });
+  }
+
   /** The watchdog gives a stalled run another attempt. */
   requeue(run: Pick<ScoringRun, 'id' | 'attempt'>, reason: string): Promise<boolean> {
     return this.move({
