@@ -76,20 +76,8 @@ function summarise(service: string, records: SpoolRecord[], skipped: number, seg
     for (const r of records) say(`  ${r.id}  ${r.write}  ${r.key}  ${r.spooledAt}  ${r.reason}`);
 }
 
-async function list(services: string[]) {
-  for (const service of services) {
-    const segments = await new Spool(spoolDir(config.ASSAY_DATA_DIR, service), log).inspect();
-    const records = segments.flatMap((s) => s.records);
-    summarise(
-      service,
-      records,
-      segments.reduce((n, s) => n + s.skipped, 0),
-      segments.length,
-    );
-  }
-}
-
-async function replay(service: SubgraphName, dryRun: boolean) {
+/** Reads a service's spool without taking it, says what is in it, and returns its records. */
+async function inspect(service: string): Promise<SpoolRecord[]> {
   const segments = await new Spool(spoolDir(config.ASSAY_DATA_DIR, service), log).inspect();
   const records = segments.flatMap((s) => s.records);
   summarise(
@@ -98,6 +86,15 @@ async function replay(service: SubgraphName, dryRun: boolean) {
     segments.reduce((n, s) => n + s.skipped, 0),
     segments.length,
   );
+  return records;
+}
+
+async function list(services: string[]) {
+  for (const service of services) await inspect(service);
+}
+
+async function replay(service: SubgraphName, dryRun: boolean) {
+  const records = await inspect(service);
   if (records.length === 0) return;
   const { writer } = await buildOffline(service);
   const unknown = [...new Set(records.map((r) => r.write))].filter((w) => !writer.knows(w));

@@ -16,7 +16,7 @@ import DataLoader from 'dataloader';
 import { Score } from '../scores/score.entity.ts';
 import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
 import type { ScoringRunFilter, StartScoringRunInput } from './run.inputs.ts';
-import { type CreateRun, createRunWrite } from './run.writes.ts';
+import { type CreateRun, createRunWrite, newRunColumns } from './run.writes.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 
 export interface RunServiceOptions {
@@ -81,7 +81,7 @@ export class RunService {
       throw error;
     });
     if (saved.status === 'DEAD_LETTERED') throw saved.error;
-    if (saved.status === 'SPOOLED') return spooledRun(payload, diffBytes);
+    if (saved.status === 'SPOOLED') return spooledRun(payload);
     const run = saved.result;
     if (run.status === RunStatus.QUEUED) {
       await this.deps
@@ -160,21 +160,8 @@ export class RunService {
 const VERIFICATION_GRACE_SECONDS = 60;
 
 /** The run as accepted while the database is away: on disk, replayed into the database later. */
-function spooledRun(p: CreateRun, diffBytes: number): ScoringRun {
+function spooledRun(p: CreateRun): ScoringRun {
   const run = new ScoringRun();
-  Object.assign(run, {
-    id: p.id,
-    tenantId: p.tenantId,
-    idempotencyKey: p.idempotencyKey,
-    repository: p.repository,
-    prNumber: p.prNumber,
-    title: p.title,
-    diffBytes,
-    scorer: p.scorer,
-    traceId: p.traceId,
-    createdAt: new Date(p.createdAt),
-    updatedAt: new Date(p.createdAt),
-    persistence: PersistenceState.SPOOLED,
-  });
+  Object.assign(run, { ...newRunColumns(p), persistence: PersistenceState.SPOOLED });
   return run;
 }

@@ -17,6 +17,25 @@ export interface CreateRun {
   createdAt: string;
 }
 
+/** A new run's columns from its request: what is stored, and what a spooled run answers with. */
+export function newRunColumns(p: CreateRun) {
+  const at = new Date(p.createdAt);
+  return {
+    id: p.id,
+    tenantId: p.tenantId,
+    idempotencyKey: p.idempotencyKey,
+    repository: p.repository,
+    prNumber: p.prNumber,
+    title: p.title,
+    diffBytes: Buffer.byteLength(p.diff, 'utf8'),
+    scorer: p.scorer,
+    traceId: p.traceId,
+    status: RunStatus.QUEUED,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
 /** What identifies a request: the same key with the same content is the same run. */
 function requested(
   p: Pick<CreateRun, 'tenantId' | 'idempotencyKey' | 'repository' | 'prNumber' | 'title' | 'scorer'> & {
@@ -41,26 +60,9 @@ export const createRunWrite: WriteDefinition<CreateRun, ScoringRun> = {
   key: (p) => (p.idempotencyKey ? `${p.tenantId}:${p.idempotencyKey}` : p.id),
   content: (p) => requested({ ...p, diffSha256: sha256(p.diff) }),
   async write(em, p, hash) {
-    const at = new Date(p.createdAt);
     await em
       .createQueryBuilder(ScoringRun)
-      .insert({
-        id: p.id,
-        tenantId: p.tenantId,
-        idempotencyKey: p.idempotencyKey,
-        repository: p.repository,
-        prNumber: p.prNumber,
-        title: p.title,
-        diff: p.diff,
-        diffBytes: Buffer.byteLength(p.diff, 'utf8'),
-        scorer: p.scorer,
-        traceId: p.traceId,
-        status: RunStatus.QUEUED,
-        contentHash: hash,
-        createdAt: at,
-        updatedAt: at,
-        heartbeatAt: at,
-      })
+      .insert({ ...newRunColumns(p), diff: p.diff, contentHash: hash, heartbeatAt: new Date(p.createdAt) })
       .onConflict(p.idempotencyKey ? ['tenantId', 'idempotencyKey'] : ['id'])
       .ignore()
       .execute();
