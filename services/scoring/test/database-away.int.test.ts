@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type RunningService, startService } from '@assay/kit';
+import { gql } from '@assay/kit/testing';
+import { FaultDb } from '../../kit/test/support/fault-db.ts';
+import { scoringService } from '../src/app.ts';
+
+// A run started while PostgreSQL is stopped is accepted (spooled to disk), and once the database is
+// back it is stored, queued and scored like any other: accepted means it will not be lost.
+
+const DIFF = 'diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1,2 @@\n a\n+b\n';
+
+describe('scoring while the database is away (a PostgreSQL this file stops)', () => {
+  let db: FaultDb;
+  let dataDir: string;
+  let service: RunningService;
+
+  before(async () => {
+    db = await FaultDb.start();
+    dataDir = await mkdtemp(join(tmpdir(), 'assay-away-'));
+    service = await startService(scoringService, {
+      env: {
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+        DATABASE_URL: db.url,
+        ASSAY_DATA_DIR: dataDir,
+        ASSAY_SCORING_PORT: '0',
+        ASSAY_DB_CONNECT_TIMEOUT_MS: '500',
+        ASSAY_WRITE_RETRIES: '1',
+        ASSAY_BREAKER_HALF_OPEN_MS: '500',
+        ASSAY_SPOOL_REPLAY_INTERVAL_MS: '200',
+        ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: '1000',
+        ASSAY_WATCHDOG_INTERVAL_MS: '200',
+      },
+    });
+    await service.ready;
+  });
+  after(async () => {
+    await service.stop();
+    await db.destroy();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('accepts a run with the database stopped, then stores, queues and scores it once it is back', async () => {
+    await db.server.stop();
+    const started = await gql(
+      service.url,
+      'mutation($input: StartScoringRunInput!) { startScoringRun(input: $input) { id status persistence } }',
+      { input: { subject: { repository: 'acme/api', diff: DIFF }, idempotencyKey: 'while-away' } },
+    );
+    assert.equal(started.errors, undefined, JSON.stringify(started.errors));
+    const { id, status, persistence } = started.data!.startScoringRun;
+    assert.deepEqual({ status, persistence }, { status: 'QUEUED', persistence: 'SPOOLED' });
+    assert.ok(service.writer.spool.depth >= 1, 'on disk');
+
+    await db.server.start();
+    let run: { status: string; persistence: string; score: { verifiedAt: string | null } | null } | null =
+      null;
+    for (let i = 0; i < 600 && run?.status !== 'DONE'; i++) {
+      await sleep(100);
+      const read = await gql(
+        service.url,
+        'query($id: ID!) { scoringRun(id: $id) { status persistence score { verifiedAt } } }',
+        { id },
+      ).catch(() => undefined);
+      run = read?.data?.scoringRun ?? null;
+    }
+    assert.equal(run?.status, 'DONE', JSON.stringify(run));
+    assert.ok(run?.score?.verifiedAt, 'its score is verified');
+    const rows = await db.query<{ n: string }>(
+      `select count(*) as n from scoring.scoring_run where idempotency_key = 'while-away'`,
+    );
+    assert.equal(Number(rows[0]?.n), 1, 'stored once');
+  });
+});
