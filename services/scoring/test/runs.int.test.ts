@@ -148,6 +148,7 @@ describe('scoring runs (real PostgreSQL)', () => {
     assert.equal(ready.status, 200);
     assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, {
       database: { ok: true },
+      app: { ok: true },
       breaker: { ok: true, detail: 'closed' },
       spool: { ok: true, detail: { depth: 0 } },
     });

@@ -174,6 +174,9 @@ export async function startService(
     await orm.em.getConnection().execute('select 1');
     return { ok: true };
   });
+  // Ready once the app's background work (job workers, watchdogs) runs too, not only its API.
+  let started = false;
+  health.register('app', () => (started ? { ok: true } : { ok: false, detail: 'starting' }));
   // Reported, not gating: with the breaker open or records spooled, writes are still accepted.
   health.register('breaker', () => ({ ok: true, detail: breakerStateName(writer.policy.state) }));
   health.register('spool', () => ({ ok: true, detail: { depth: spool.depth } }));
@@ -227,6 +230,7 @@ export async function startService(
     replayer.start();
     shutdown.add('spool replayer', () => replayer.stop());
     await app.start?.();
+    started = true;
     shutdown.add('app', () => app.stop?.());
     log.info({ port }, `${module.name} ready`);
   })();

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Query, Resolver } from 'type-graphql';
+import { buildSubgraph } from '../src/graphql/subgraph.ts';
+import { type ServiceModule, startService } from '../src/service/service.ts';
+import { createTestDatabase } from '../src/testing/database.ts';
+
+// `/readyz` says ready only once the app's background work has started (its job workers, say), not
+// as soon as its database is migrated: a load balancer must not send work a replica cannot do yet.
+
+@Resolver()
+class HelloResolver {
+  @Query(() => String)
+  hello(): string {
+    return 'hello';
+  }
+}
+
+test('/readyz stays 503 ("starting") until the app has started its background work', async () => {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'assay-readiness-'));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const module: ServiceModule = {
+    name: 'readiness',
+    dbSchema: 'readiness',
+    portVariable: 'ASSAY_SCORING_PORT',
+    entities: [],
+    migrations: [],
+    async createApp() {
+      return { schema: await buildSubgraph({ resolvers: [new HelloResolver()] }), start: () => gate };
+    },
+  };
+  const service = await startService(module, {
+    env: {
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      DATABASE_URL: database.url,
+      ASSAY_DATA_DIR: dataDir,
+      ASSAY_SCORING_PORT: '0',
+    },
+  });
+  try {
+    const readyz = service.url.replace('/graphql', '/readyz');
+    const check = async () => {
+      const response = await fetch(readyz);
+      return {
+        status: response.status,
+        checks: ((await response.json()) as { checks: Record<string, unknown> }).checks,
+      };
+    };
+    // Migrated (the database check passes) while start() is still held.
+    let seen = await check();
+    for (let i = 0; i < 200 && !(seen.checks.database as { ok: boolean }).ok; i++) {
+      await sleep(25);
+      seen = await check();
+    }
+    assert.deepEqual(seen.checks.database, { ok: true });
+    assert.equal(seen.status, 503);
+    assert.deepEqual(seen.checks.app, { ok: false, detail: 'starting' });
+
+    release();
+    await service.ready;
+    const after = await check();
+    assert.equal(after.status, 200);
+    assert.deepEqual(after.checks.app, { ok: true });
+  } finally {
+    release();
+    await service.stop();
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
