@@ -111,6 +111,7 @@ function jobId(key: string): string {
  * queued jobs by key, so this is one index probe per run.
  */
 export function waitingJobSql(run: string): string {
+  // Only constants and the caller's table alias are inlined, never input.
   return `exists (select 1 from ${SCORE_JOB_SCHEMA}.job j
     where j.name = '${SCORE_QUEUE}' and j.singleton_key = ${run}.id || ':' || ${run}.attempt
       and j.state < 'active')`;

@@ -80,6 +80,8 @@ export class Watchdog {
         ['assay:scoring:watchdog'],
       );
       if (!lock?.locked) return undefined;
+      // Constants, not input, inlined so the planner can use the partial index on live runs'
+      // heartbeats (its predicate is the same status list); the values are parameters.
       const live = LIVE_STATUSES.map((status) => `'${status}'`).join(', ');
       const stalled = await em.execute<StalledRun[]>(
         `select r.id, r.attempt, r.status, r.trace_id as "traceId" from scoring.scoring_run r
