@@ -147,6 +147,34 @@ describe('reliable write path under real database faults', { timeout: 180_000 },
     }
   });
 
+  test('a burst far beyond the pool, with the database healthy: every write saved, none spooled', async () => {
+    await emptyTables();
+    // A small pool and a short wait for a free connection: without a bound on concurrent writes,
+    // most of the burst would time out waiting for the pool, trip the breaker and be spooled.
+    const h = await openHarness({
+      url: db.url,
+      spoolDir: await spoolDir(),
+      poolMax: 3,
+      connectTimeoutMs: 100,
+      policy: { concurrency: 2 },
+    });
+    try {
+      const payloads = notes('burst', 600);
+      const results = await Promise.all(payloads.map((p) => h.writer.persist(noteWrite, p)));
+      const statuses = results.map((r) => r.status);
+      assert.deepEqual(
+        [...new Set(statuses)],
+        ['SAVED'],
+        `${statuses.filter((s) => s !== 'SAVED').length} not saved`,
+      );
+      assert.equal(h.spool.depth, 0);
+      assert.equal(h.writer.policy.state, CircuitState.Closed);
+      await assertExactlyStored(h, payloads);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a COMMIT whose acknowledgement is lost is retried into the stored row, not a duplicate', async () => {
     await emptyTables();
     const proxy = await PgFaultProxy.start({ host: '127.0.0.1', port: db.port });

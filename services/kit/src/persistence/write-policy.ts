@@ -1,5 +1,6 @@
 import {
   BrokenCircuitError,
+  bulkhead,
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
@@ -27,6 +28,11 @@ export interface WritePolicyOptions {
   breakerThreshold: number;
   /** How long the breaker stays open before one probe is let through. */
   breakerHalfOpenMs: number;
+  /**
+   * Writes in flight at once; the rest wait their turn. Kept below the pool size, so a burst queues
+   * here instead of timing out on the pool, which would look like an outage and trip the breaker.
+   */
+  concurrency: number;
 }
 
 export const DEFAULT_WRITE_POLICY: WritePolicyOptions = {
@@ -36,6 +42,7 @@ export const DEFAULT_WRITE_POLICY: WritePolicyOptions = {
   retryMaxMs: 2000,
   breakerThreshold: 5,
   breakerHalfOpenMs: 5000,
+  concurrency: 8,
 };
 
 /** The database is unreachable or overloaded: worth another attempt later. */
@@ -49,9 +56,10 @@ export function isBreakerOpen(error: unknown): boolean {
 }
 
 /**
- * One policy per database, shared by every write of the process: retry (exponential backoff with
- * decorrelated jitter) around a consecutive-failure breaker around a per-attempt timeout. So a
- * breaker that opens mid-retry stops the retries at once, and a timeout counts as a failure.
+ * One policy per database, shared by every write of the process: a bound on writes in flight around
+ * retry (exponential backoff with decorrelated jitter) around a consecutive-failure breaker around a
+ * per-attempt timeout. So a breaker that opens mid-retry stops the retries at once, and a timeout
+ * counts as a failure.
  * A verification mismatch is retried but does not trip the breaker: the database answered.
  */
 export function createWritePolicy(options: WritePolicyOptions, log: Logger) {
@@ -67,11 +75,12 @@ export function createWritePolicy(options: WritePolicyOptions, log: Logger) {
     },
   );
   const perAttempt = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  const slots = bulkhead(options.concurrency, Number.POSITIVE_INFINITY);
   breaker.onBreak(() => log.warn('database circuit breaker opened: writes go to the spool'));
   breaker.onHalfOpen(() => log.info('database circuit breaker half-open: probing'));
   breaker.onReset(() => log.info('database circuit breaker closed'));
   return {
-    policy: wrap(retries, breaker, perAttempt),
+    policy: wrap(slots, retries, breaker, perAttempt),
     breaker,
     retries,
     get state(): CircuitState {

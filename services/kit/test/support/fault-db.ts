@@ -85,6 +85,7 @@ export const TEST_POLICY: WritePolicyOptions = {
   retryMaxMs: 200,
   breakerThreshold: 5,
   breakerHalfOpenMs: 500,
+  concurrency: 8,
 };
 
 /** A writer for the note table, as a service wires one: ORM, spool, writer, replayer. */
@@ -93,6 +94,8 @@ export async function openHarness(options: {
   spoolDir: string;
   policy?: Partial<WritePolicyOptions>;
   migrate?: boolean;
+  poolMax?: number;
+  connectTimeoutMs?: number;
 }): Promise<Harness> {
   const logs: Record<string, unknown>[] = [];
   const log = pino(
@@ -104,8 +107,8 @@ export async function openHarness(options: {
     schema: SCHEMA,
     entities: [Note, DeadLetter],
     migrations: [Migration20261123000001Notes, Migration20261123000000DeadLetters],
-    connectTimeoutMs: 1000,
-    poolMax: 10,
+    connectTimeoutMs: options.connectTimeoutMs ?? 1000,
+    poolMax: options.poolMax ?? 10,
   });
   if (options.migrate ?? true) await migrate(orm);
   const spool = new Spool(options.spoolDir, log, { segmentRecords: 200 });
