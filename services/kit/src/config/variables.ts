@@ -72,7 +72,12 @@ export const variables = {
     default: '.assay',
   },
   ASSAY_EMBEDDED_PG_PORT: { schema: port, description: 'Port of the embedded PostgreSQL.', default: '54329' },
-  ASSAY_DB_POOL_MAX: { schema: positiveInt, description: 'Connections per process.', default: '10' },
+  ASSAY_DB_POOL_MAX: {
+    schema: z.coerce.number().int().min(3).max(200),
+    description:
+      'Connections per process; writes use at most this minus two at once (they queue), reads keep the rest.',
+    default: '10',
+  },
   ASSAY_DB_CONNECT_RETRY_MS: {
     schema: positiveInt,
     description: 'Longest wait between attempts to reach the database while starting.',

@@ -126,7 +126,7 @@ export async function openPersistence(
       breakerThreshold: config.ASSAY_BREAKER_THRESHOLD,
       breakerHalfOpenMs: config.ASSAY_BREAKER_HALF_OPEN_MS,
       // Two connections of the pool stay free for reads while writes queue.
-      concurrency: Math.max(1, config.ASSAY_DB_POOL_MAX - 2),
+      concurrency: config.ASSAY_DB_POOL_MAX - 2,
     },
   });
   const replayer = new SpoolReplayer(writer, log, { intervalMs: config.ASSAY_SPOOL_REPLAY_INTERVAL_MS });
