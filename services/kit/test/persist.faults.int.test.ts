@@ -175,6 +175,32 @@ describe('reliable write path under real database faults', { timeout: 180_000 },
     }
   });
 
+  test('a spooled write, once replayed and verified, is handed to its listeners with the stored row', async () => {
+    await emptyTables();
+    const h = await openHarness({ url: db.url, spoolDir: await spoolDir() });
+    try {
+      const heard: { key: string; stored: string }[] = [];
+      h.writer.onReplayed(noteWrite, (payload, note) => {
+        heard.push({ key: payload.key, stored: note.key });
+      });
+      const isolation = h.writer.policy.breaker.isolate(); // the database "away": writes spool at once
+      const payloads = notes('heard', 3);
+      for (const p of payloads) assert.equal((await h.writer.persist(noteWrite, p)).status, 'SPOOLED');
+      assert.equal(heard.length, 0, 'nothing is announced while it is only on disk');
+      isolation.dispose();
+      await h.replayer.drain();
+      // Started oldest first, several at a time: heard in the order they finish.
+      assert.deepEqual(
+        heard.sort((a, b) => a.key.localeCompare(b.key)),
+        payloads.map((p) => ({ key: p.key, stored: p.key })),
+        'each replayed write, once',
+      );
+      await assertExactlyStored(h, payloads);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a COMMIT whose acknowledgement is lost is retried into the stored row, not a duplicate', async () => {
     await emptyTables();
     const proxy = await PgFaultProxy.start({ host: '127.0.0.1', port: db.port });

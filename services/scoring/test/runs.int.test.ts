@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gql, startTestService } from '@assay/kit/testing';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { scoringService } from '../src/app.ts';
+import { RunStatus } from '../src/runs/run.entity.ts';
+import { transitionWrite } from '../src/runs/run.writes.ts';
 
 const START = `mutation Start($input: StartScoringRunInput!) {
   startScoringRun(input: $input) { id status progressPct attempt scorer idempotencyKey persistence
@@ -130,6 +134,52 @@ describe('scoring runs (real PostgreSQL)', () => {
     const bad = await gql(service.url, query, { filter: { repository: 'not a repo' } });
     assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     assert.match(bad.errors![0]!.message, /owner\/name/);
+  });
+
+  it('publishes a transition that was spooled once the replayer has stored it', {
+    timeout: 30_000,
+  }, async () => {
+    const started = await gql(service.url, START, {
+      input: { subject: { repository: 'acme/late', diff: DIFF } },
+    });
+    const id = started.data!.startScoringRun.id as string;
+    const ws = createClient({
+      url: service.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    try {
+      const statuses: string[] = [];
+      const following = (async () => {
+        for await (const result of ws.iterate<{ scoringRunProgress: { status: string } }>({
+          query: 'subscription($id: ID!) { scoringRunProgress(runId: $id) { status } }',
+          variables: { id },
+        })) {
+          statuses.push(result.data!.scoringRunProgress.status);
+        }
+      })();
+      for (let i = 0; i < 200 && statuses.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.deepEqual(statuses, ['QUEUED']);
+
+      // The database "away": the cancel is spooled, not stored, and nobody is told yet.
+      const isolation = service.writer.policy.breaker.isolate();
+      const spooled = await service.writer.persist(transitionWrite, {
+        runId: id,
+        attempt: 0,
+        from: [RunStatus.QUEUED],
+        to: RunStatus.CANCELLED,
+        step: 'cancelled',
+        pct: 0,
+        at: new Date().toISOString(),
+      });
+      assert.equal(spooled.status, 'SPOOLED');
+      isolation.dispose();
+      await service.replayer.drain();
+      await following; // completes after the final status
+      assert.deepEqual(statuses, ['QUEUED', 'CANCELLED']);
+    } finally {
+      await ws.dispose();
+    }
   });
 
   it('resolves ScoringRun entity references for the gateway', async () => {

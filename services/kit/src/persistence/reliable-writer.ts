@@ -52,6 +52,8 @@ export interface Stored<R> {
   hash: string;
 }
 
+export type ReplayListener<P, R> = (payload: P, result: R) => Promise<void> | void;
+
 export type PersistResult<R> =
   | { status: 'SAVED'; result: R; hash: string }
   /** The database is away: the write is on the local disk and will be replayed. */
@@ -93,6 +95,7 @@ export interface ReliableWriterOptions {
 export class ReliableWriter {
   readonly policy: WritePolicy;
   private readonly definitions = new Map<string, WriteDefinition<unknown, unknown>>();
+  private readonly replayListeners = new Map<string, ReplayListener<unknown, unknown>[]>();
   private readonly metrics: WriteMetrics;
   private readonly tracer = trace.getTracer('assay-persist');
 
@@ -123,6 +126,17 @@ export class ReliableWriter {
       throw new Error(`write ${definition.name} is registered twice`);
     this.definitions.set(definition.name, definition as WriteDefinition<unknown, unknown>);
     return definition;
+  }
+
+  /**
+   * Called once a spooled write of this kind has been replayed and verified, with its payload and
+   * stored result: what the caller would have done had it been saved at once (tell subscribers, say).
+   * A listener that fails is logged; the record counts as replayed.
+   */
+  onReplayed<P, R>(definition: WriteDefinition<P, R>, listener: ReplayListener<P, R>): void {
+    const listeners = this.replayListeners.get(definition.name) ?? [];
+    listeners.push(listener as ReplayListener<unknown, unknown>);
+    this.replayListeners.set(definition.name, listeners);
   }
 
   /**
@@ -163,6 +177,13 @@ export class ReliableWriter {
     const outcome = await this.tryWrite(definition, record.payload);
     if (outcome.ok) {
       this.metrics.count(definition.name, 'replayed');
+      for (const listener of this.replayListeners.get(definition.name) ?? []) {
+        try {
+          await listener(record.payload, outcome.stored.result);
+        } catch (error) {
+          this.options.log.warn({ write: definition.name, err: error }, 'replay listener failed');
+        }
+      }
       return { status: 'SAVED' };
     }
     if (outcome.transient) return { status: 'UNAVAILABLE', reason: outcome.code };

@@ -32,7 +32,15 @@ export class RunLifecycle {
     private readonly writer: ReliableWriter,
     private readonly publish: PublishRunEvent,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // A step stored later from the spool is published then: a subscriber waiting for DONE gets it.
+    writer.onReplayed(transitionWrite, (t, result) =>
+      result.applied ? this.emit(transitionEvent(t)) : undefined,
+    );
+    writer.onReplayed(completeRunWrite, (p, result) =>
+      result.applied ? this.emit(doneEvent(p.runId, p.attempt, new Date(p.at))) : undefined,
+    );
+  }
 
   /** The attempt's worker takes the run (again, after a job retry of the same attempt). */
   claim(runId: string, attempt: number): Promise<boolean> {
@@ -68,10 +76,9 @@ export class RunLifecycle {
       return false;
     }
     if (saved.status === 'SAVED' && !saved.result.applied) return false;
-    // Spooled: stored when the replayer gets to it, unless the run has moved on by then; so it is
-    // published only once stored, and subscribers never see a DONE the database may not keep.
-    if (saved.status === 'SAVED')
-      await this.emit({ runId, status: RunStatus.DONE, progressStep: 'done', progressPct: 100, attempt, at });
+    // Spooled: stored when the replayer gets to it, unless the run has moved on by then; published
+    // then (see the constructor), so subscribers never see a DONE the database may not keep.
+    if (saved.status === 'SAVED') await this.emit(doneEvent(runId, attempt, at));
     return true;
   }
 
@@ -137,17 +144,9 @@ export class RunLifecycle {
       return false;
     }
     if (outcome.status === 'SAVED' && !outcome.result.applied) return false;
-    // A spooled step carries on (the replayer stores it if the attempt is still current) but is not
-    // published: subscribers only see what the database holds.
-    if (outcome.status === 'SPOOLED') return true;
-    await this.emit({
-      runId: t.runId,
-      status: t.to,
-      progressStep: t.step,
-      progressPct: t.pct,
-      attempt: t.nextAttempt ?? t.attempt,
-      at,
-    });
+    // A spooled step carries on (the replayer stores it if the attempt is still current) and is
+    // published once stored: subscribers only see what the database holds.
+    if (outcome.status === 'SAVED') await this.emit(transitionEvent({ ...t, at: at.toISOString() }));
     return true;
   }
 
@@ -157,4 +156,19 @@ export class RunLifecycle {
       this.log.warn({ runId: event.runId, err: error }, 'run event not published'),
     );
   }
+}
+
+function transitionEvent(t: Transition): RunEvent {
+  return {
+    runId: t.runId,
+    status: t.to,
+    progressStep: t.step,
+    progressPct: t.pct,
+    attempt: t.nextAttempt ?? t.attempt,
+    at: new Date(t.at),
+  };
+}
+
+function doneEvent(runId: string, attempt: number, at: Date): RunEvent {
+  return { runId, status: RunStatus.DONE, progressStep: 'done', progressPct: 100, attempt, at };
 }
