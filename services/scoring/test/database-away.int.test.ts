@@ -59,7 +59,8 @@ describe('scoring while the database is away (a PostgreSQL this file stops)', ()
     await db.server.start();
     let run: { status: string; persistence: string; score: { verifiedAt: string | null } | null } | null =
       null;
-    for (let i = 0; i < 600 && run?.status !== 'DONE'; i++) {
+    // The verified mark follows the DONE commit by one read-back.
+    for (let i = 0; i < 600 && !(run?.status === 'DONE' && run.score?.verifiedAt); i++) {
       await sleep(100);
       const read = await gql(
         service.url,

@@ -80,7 +80,10 @@ describe('scoring lifecycle (real PostgreSQL, pg-boss, fake OpenAI)', () => {
     let run = await until(started.id, ['DONE', 'ERROR']);
     assert.equal(run.status, 'DONE', JSON.stringify(run.error));
     // The verified mark follows the DONE commit by one read-back.
-    for (let i = 0; i < 100 && run.persistence !== 'VERIFIED'; i++) run = await read(started.id);
+    for (let i = 0; i < 250 && run.persistence !== 'VERIFIED'; i++) {
+      await sleep(20);
+      run = await read(started.id);
+    }
     assert.equal(run.progressPct, 100);
     assert.equal(run.persistence, 'VERIFIED');
     assert.ok(run.startedAt && run.finishedAt && run.finishedAt >= run.startedAt);
