@@ -35,7 +35,7 @@ describe('telemetry (real HTTP, GraphQL and PostgreSQL)', () => {
     const result = await context.with(caller, () =>
       gql(
         service.url,
-        'mutation { startScoringRun(input: { subject: { repository: "acme/secret-repo", diff: "+token=abc" } }) { traceId } }',
+        'mutation { startScoringRun(input: { subject: { repository: "acme/secret-repo", diff: "diff --git a/x b/x\\n+token=abc" } }) { traceId } }',
       ),
     );
     assert.equal(result.data!.startScoringRun.traceId, traceId);
@@ -134,7 +134,7 @@ describe('telemetry (real HTTP, GraphQL and PostgreSQL)', () => {
       const started = await context.with(caller, () =>
         gql(
           apiOnly.url,
-          'mutation { startScoringRun(input: { subject: { repository: "acme/api", diff: "+y" } }) { id } }',
+          'mutation { startScoringRun(input: { subject: { repository: "acme/api", diff: "diff --git a/y b/y\\n+y" } }) { id } }',
         ),
       );
       const id = started.data!.startScoringRun.id as string;

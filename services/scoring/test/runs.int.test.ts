@@ -81,6 +81,7 @@ describe('scoring runs (real PostgreSQL)', () => {
       [{ repository: 'a/b', diff: '   ' }, /subject\.diff is empty/],
       [{ repository: 'a/b', diff: 'x'.repeat(1001) }, /1001 bytes; the limit is 1000/],
       [{ repository: 'a/b', prNumber: -1, diff: DIFF }, /prNumber must be a positive/],
+      [{ repository: 'a/b', diff: '+x\n+y\n' }, /no recognisable file change; send unified diff/],
     ];
     for (const [subject, message] of cases) {
       const result = await gql(service.url, START, { input: { subject } });

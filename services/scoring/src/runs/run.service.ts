@@ -13,6 +13,8 @@ import {
 import type { FilterQuery } from '@mikro-orm/core';
 import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
+import { hasFileHeader } from '../scorers/rules/parse-diff.ts';
+import { InvalidDiffError } from '../scorers/rules/rules-scorer.ts';
 import { Score } from '../scores/score.entity.ts';
 import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
 import type { ScoringRunFilter, StartScoringRunInput } from './run.inputs.ts';
@@ -61,6 +63,8 @@ export class RunService {
         `subject.diff is ${diffBytes} bytes; the limit is ${this.options.maxDiffBytes} (ASSAY_MAX_DIFF_BYTES)`,
       );
     }
+    // Every scorer reads a unified diff: one that names no file fails now, not as a run in ERROR.
+    if (!hasFileHeader(input.subject.diff)) throw new InvalidDiffError();
     const payload: CreateRun = {
       id: randomUUID(),
       tenantId,

@@ -53,6 +53,14 @@ const draft = (headerPath: string | null): Draft => ({
   removed: 0,
 });
 
+/**
+ * Whether the text has a file header the parser opens a file on (`diff --git`, or a `---`/`+++`
+ * pair): a cheap check, one pass of a regular expression, for rejecting what is not a diff at once.
+ */
+export function hasFileHeader(text: string): boolean {
+  return /^diff --git |^--- [^\n]*\n\+\+\+ /m.test(text);
+}
+
 export function parseDiff(text: string): DiffFile[] {
   const files: DiffFile[] = [];
   const lines = text.split('\n');
