@@ -1,6 +1,7 @@
 import { AppError, classifyDbError, type Logger, type MikroORM } from '@assay/kit';
 import type { Job, PgBoss } from 'pg-boss';
-import { LIVE_STATUSES, RunStatus, type ScorerKind, ScoringRun } from '../runs/run.entity.ts';
+import { LIVE_STATUSES, type ScorerKind, ScoringRun } from '../runs/run.entity.ts';
+import { endsAttempt } from '../runs/run-events.ts';
 import type { RunEvent, RunFailure, RunLifecycle } from '../runs/run-lifecycle.ts';
 import type { Scorer } from '../scorers/scorer.ts';
 import { SCORE_QUEUE, type ScoreJob } from './score-queue.ts';
@@ -59,11 +60,10 @@ export class ScoreWorker {
     await this.options.boss.offWork(SCORE_QUEUE, { wait: true });
   }
 
-  /** Any replica's event: stop the local attempt of a run that was cancelled or given a new attempt. */
+  /** Any replica's event: stop the local attempt of a run that was cancelled, failed or re-queued. */
   onRunEvent(event: RunEvent): void {
     const local = this.active.get(event.runId);
-    if (!local) return;
-    if (event.status === RunStatus.CANCELLED || event.attempt > local.attempt)
+    if (local && endsAttempt(event, local.attempt))
       local.controller.abort(new RunMovedError(`run ${event.status.toLowerCase()}`));
   }
 

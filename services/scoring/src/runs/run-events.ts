@@ -11,6 +11,14 @@ export const RUN_PROGRESS = 'scoring_progress';
 export const RUN_STOPPED = 'scoring_run_stopped';
 const STOPPING: readonly RunStatus[] = [RunStatus.CANCELLED, RunStatus.ERROR, RunStatus.QUEUED];
 
+/**
+ * Whether an event ends an execution of `attempt`: the run was cancelled or failed (by the watchdog,
+ * say), or a newer attempt was queued. A job retry re-queues the same attempt and ends nothing.
+ */
+export function endsAttempt(event: RunEvent, attempt: number): boolean {
+  return event.status === RunStatus.CANCELLED || event.status === RunStatus.ERROR || event.attempt > attempt;
+}
+
 /** Sends a run's event to every replica: its subscribers, and (if it stops an execution) every worker. */
 export async function publishRunEvent(pubSub: PgPubSub, event: RunEvent): Promise<void> {
   await Promise.all([
