@@ -12,7 +12,7 @@ import { Migration20261122000000 } from './migrations/Migration20261122000000.ts
 import { Migration20261123000002Lifecycle } from './migrations/Migration20261123000002Lifecycle.ts';
 import { Migration20261123000003UnverifiedScores } from './migrations/Migration20261123000003UnverifiedScores.ts';
 import { createProgressResolver } from './runs/progress.resolver.ts';
-import { ScorerKind, ScoringRun } from './runs/run.entity.ts';
+import { type ScorerKind, ScoringRun } from './runs/run.entity.ts';
 import { runReference } from './runs/run.reference.ts';
 import { RunResolver } from './runs/run.resolver.ts';
 import { RunService } from './runs/run.service.ts';

@@ -47,28 +47,29 @@ interface StalledRun {
 export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> | undefined;
+  private stopped = false;
   /** Scores found not to match their hash: reported once, then left to `unpersistedScores`. */
   private readonly mismatched = new Set<string>();
 
   constructor(private readonly options: WatchdogOptions) {}
 
   start(): void {
+    this.stopped = false;
     const tick = () => {
       this.sweeping = this.sweep()
         .catch((error) => this.options.log.warn({ err: error }, 'watchdog sweep failed'))
         .finally(() => {
           this.sweeping = undefined;
-          this.timer = setTimeout(tick, this.options.intervalMs);
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
         });
     };
     this.timer = setTimeout(tick, this.options.intervalMs);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
-    this.timer = undefined;
     await this.sweeping;
-    clearTimeout(this.timer);
   }
 
   /** One pass; returns how many runs it re-queued, queued again or failed, and scores it verified. */
