@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, createClient, type ExecutionResult } from 'graphql-ws';
@@ -10,9 +7,10 @@ import WebSocket from 'ws';
 import { BadUserInputError } from '../src/errors.ts';
 import { buildSubgraph } from '../src/graphql/subgraph.ts';
 import type { PgPubSub } from '../src/pubsub/pg-pubsub.ts';
-import { type RunningService, type ServiceModule, startService } from '../src/service/service.ts';
+import { type RunningService, type ServiceModule } from '../src/service/service.ts';
 import { createTestDatabase } from '../src/testing/database.ts';
 import { gql } from '../src/testing/graphql.ts';
+import { startReplica } from '../src/testing/service.ts';
 
 // Two replicas of a tiny subgraph on one database, each a real service with its own HTTP server:
 // a client subscribed on B receives what a mutation on A publishes.
@@ -71,30 +69,15 @@ type Result = ExecutionResult<{ ticks: { id: string; n: number } }>;
 
 describe('subscriptions across replicas (graphql-ws, real sockets and PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dataDir: string;
   let a: RunningService;
   let b: RunningService;
   let client: Client;
   const closeCodes: number[] = [];
 
-  const start = async (name: string) => {
-    const service = await startService(ticksModule, {
-      env: {
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-        DATABASE_URL: database.url,
-        ASSAY_DATA_DIR: join(dataDir, name),
-        ASSAY_SCORING_PORT: '0',
-      },
-    });
-    await service.ready;
-    return service;
-  };
-
   before(async () => {
     database = await createTestDatabase();
-    dataDir = await mkdtemp(join(tmpdir(), 'assay-subscriptions-'));
-    a = await start('a');
-    b = await start('b'); // after A: both would migrate the same schema
+    a = await startReplica(ticksModule, database.url);
+    b = await startReplica(ticksModule, database.url); // after A: both would migrate the same schema
     client = createClient({
       url: b.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
@@ -109,7 +92,6 @@ describe('subscriptions across replicas (graphql-ws, real sockets and PostgreSQL
     await a.stop();
     await b.stop();
     await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('delivers to a client on B, in order, what a mutation on A publishes', async () => {

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunningService, startService } from '@assay/kit';
-import { createTestDatabase, FakeOpenAI, gql } from '@assay/kit/testing';
+import type { RunningService } from '@assay/kit';
+import { createTestDatabase, FakeOpenAI, gql, startReplica } from '@assay/kit/testing';
 import { scoringService } from '../src/app.ts';
 
 // Replica A executes runs; replica B serves the API only. A run cancelled through B must stop on A
@@ -16,43 +13,31 @@ const START = `mutation($input: StartScoringRunInput!) { startScoringRun(input: 
 
 describe('cancel across replicas (two scoring services, real PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dataDir: string;
   let openai: FakeOpenAI;
   let a: RunningService;
   let b: RunningService;
 
-  const start = async (name: string, env: NodeJS.ProcessEnv) => {
-    const service = await startService(scoringService, {
-      env: {
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-        DATABASE_URL: database.url,
-        ASSAY_DATA_DIR: join(dataDir, name),
-        ASSAY_SCORING_PORT: '0',
-        OPENAI_API_KEY: 'sk-test',
-        OPENAI_BASE_URL: openai.url,
-        // Far longer than the test waits: only the cancel can end the model call in time.
-        ASSAY_LLM_TIMEOUT_MS: '120000',
-        ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: '300000',
-        ...env,
-      },
+  const start = (env: NodeJS.ProcessEnv) =>
+    startReplica(scoringService, database.url, {
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: openai.url,
+      // Far longer than the test waits: only the cancel can end the model call in time.
+      ASSAY_LLM_TIMEOUT_MS: '120000',
+      ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: '300000',
+      ...env,
     });
-    await service.ready;
-    return service;
-  };
 
   before(async () => {
     database = await createTestDatabase();
-    dataDir = await mkdtemp(join(tmpdir(), 'assay-cancel-'));
     openai = await FakeOpenAI.start();
-    a = await start('a', { ASSAY_SCORING_CONCURRENCY: '1' });
-    b = await start('b', { ASSAY_SCORING_CONCURRENCY: '0' }); // after A: both would migrate the schema
+    a = await start({ ASSAY_SCORING_CONCURRENCY: '1' });
+    b = await start({ ASSAY_SCORING_CONCURRENCY: '0' }); // after A: both would migrate the schema
   });
   after(async () => {
     await openai.close();
     await b.stop();
     await a.stop();
     await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('a cancel through B stops the model call running on A and frees its slot', async () => {

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunningService, startService } from '@assay/kit';
-import { gql } from '@assay/kit/testing';
+import type { RunningService } from '@assay/kit';
+import { gql, startReplica } from '@assay/kit/testing';
 import { FaultDb } from '../../kit/test/support/fault-db.ts';
 import { scoringService } from '../src/app.ts';
 
@@ -16,32 +13,22 @@ const DIFF = 'diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n
 
 describe('scoring while the database is away (a PostgreSQL this file stops)', () => {
   let db: FaultDb;
-  let dataDir: string;
   let service: RunningService;
 
   before(async () => {
     db = await FaultDb.start();
-    dataDir = await mkdtemp(join(tmpdir(), 'assay-away-'));
-    service = await startService(scoringService, {
-      env: {
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-        DATABASE_URL: db.url,
-        ASSAY_DATA_DIR: dataDir,
-        ASSAY_SCORING_PORT: '0',
-        ASSAY_DB_CONNECT_TIMEOUT_MS: '500',
-        ASSAY_WRITE_RETRIES: '1',
-        ASSAY_BREAKER_HALF_OPEN_MS: '500',
-        ASSAY_SPOOL_REPLAY_INTERVAL_MS: '200',
-        ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: '1000',
-        ASSAY_WATCHDOG_INTERVAL_MS: '200',
-      },
+    service = await startReplica(scoringService, db.url, {
+      ASSAY_DB_CONNECT_TIMEOUT_MS: '500',
+      ASSAY_WRITE_RETRIES: '1',
+      ASSAY_BREAKER_HALF_OPEN_MS: '500',
+      ASSAY_SPOOL_REPLAY_INTERVAL_MS: '200',
+      ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: '1000',
+      ASSAY_WATCHDOG_INTERVAL_MS: '200',
     });
-    await service.ready;
   });
   after(async () => {
     await service.stop();
     await db.destroy();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('accepts a run with the database stopped, then stores, queues and scores it once it is back', async () => {

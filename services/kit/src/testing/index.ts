@@ -3,4 +3,4 @@ export * from './fake-openai.ts';
 export { type GraphQLResult, gql } from './graphql.ts';
 export { PgFaultProxy } from './pg-fault-proxy.ts';
 export { childPids, freePort, isAlive, runScript, type Started } from './processes.ts';
-export { startTestService } from './service.ts';
+export { startReplica, startTestService } from './service.ts';
