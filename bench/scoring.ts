@@ -12,7 +12,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, gql, runScript, type Started } from '@assay/kit/testing';
+import { freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -73,10 +73,7 @@ try {
   const system = runScript('scripts/start.ts', {
     DATABASE_URL: databaseUrl,
     ASSAY_DATA_DIR: join(dir, 'b'),
-    ASSAY_GATEWAY_PORT: String(await freePort()),
-    ASSAY_SCORING_PORT: String(await freePort()),
-    ASSAY_REVIEW_PORT: String(await freePort()),
-    ASSAY_FAILURE_CATALOG_PORT: String(await freePort()),
+    ...(await systemPorts()),
     ASSAY_SCORING_CONCURRENCY: '0',
   });
   processes.push(system);

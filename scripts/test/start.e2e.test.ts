@@ -12,19 +12,11 @@ import {
   isAlive,
   runScript,
   type Started,
+  systemPorts,
 } from '@assay/kit/testing';
 import pg from 'pg';
 
 const DIFF = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-x\n+y\n';
-
-async function ports(): Promise<NodeJS.ProcessEnv> {
-  return {
-    ASSAY_GATEWAY_PORT: String(await freePort()),
-    ASSAY_SCORING_PORT: String(await freePort()),
-    ASSAY_REVIEW_PORT: String(await freePort()),
-    ASSAY_FAILURE_CATALOG_PORT: String(await freePort()),
-  };
-}
 
 async function dataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'assay-e2e-'));
@@ -53,7 +45,7 @@ describe('npm start (whole system, real processes)', () => {
     let url: string;
     before(async () => {
       database = await createTestDatabase();
-      started = runScript('scripts/start.ts', { DATABASE_URL: database.url, ...(await ports()) });
+      started = runScript('scripts/start.ts', { DATABASE_URL: database.url, ...(await systemPorts()) });
       url = (await started.waitFor(/Assay is ready: (\S+)/))[1]!;
     });
     after(async () => {
@@ -161,7 +153,7 @@ describe('npm start (whole system, real processes)', () => {
       const env = {
         ASSAY_DATA_DIR: dir,
         ASSAY_EMBEDDED_PG_PORT: String(await freePort()),
-        ...(await ports()),
+        ...(await systemPorts()),
       };
       const first = runScript('scripts/start.ts', env);
       const url = (await first.waitFor(/Assay is ready: (\S+)/))[1]!;
@@ -201,7 +193,7 @@ describe('npm start (whole system, real processes)', () => {
       const taken = (blocker.address() as { port: number }).port;
       const started = runScript('scripts/start.ts', {
         DATABASE_URL: database.url,
-        ...(await ports()),
+        ...(await systemPorts()),
         ASSAY_REVIEW_PORT: String(taken),
       });
       const { code } = await started.exited;
@@ -216,7 +208,7 @@ describe('npm start (whole system, real processes)', () => {
       const closed = await freePort();
       const started = runScript('scripts/start.ts', {
         DATABASE_URL: `postgres://assay:secret@127.0.0.1:${closed}/assay`,
-        ...(await ports()),
+        ...(await systemPorts()),
       });
       await started.waitFor(/cannot reach PostgreSQL at 127\.0\.0\.1:\d+\/assay \(ECONNREFUSED\); retrying/);
       await new Promise((r) => setTimeout(r, 1500));

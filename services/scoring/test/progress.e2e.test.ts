@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, freePort, gql, runScript, type Started } from '@assay/kit/testing';
+import { createTestDatabase, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -79,10 +79,7 @@ describe('live progress through the gateway, two scoring processes', () => {
     system = runScript('scripts/start.ts', {
       DATABASE_URL: database.url,
       ASSAY_DATA_DIR: join(dataDir, 'b'),
-      ASSAY_GATEWAY_PORT: String(await freePort()),
-      ASSAY_SCORING_PORT: String(await freePort()),
-      ASSAY_REVIEW_PORT: String(await freePort()),
-      ASSAY_FAILURE_CATALOG_PORT: String(await freePort()),
+      ...(await systemPorts()),
       ASSAY_SCORING_CONCURRENCY: '0',
     });
     url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { SUBGRAPHS } from '../config/subgraphs.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 
@@ -14,6 +15,13 @@ export function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/** Free ports for every process `npm start` runs, as the variables that set them. */
+export async function systemPorts(): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = { ASSAY_GATEWAY_PORT: String(await freePort()) };
+  for (const subgraph of SUBGRAPHS) env[subgraph.portVariable] = String(await freePort());
+  return env;
 }
 
 export interface Started {
