@@ -107,6 +107,39 @@ describe('npm start (whole system, real processes)', () => {
       });
     });
 
+    it('scores with RULES and, without OPENAI_API_KEY, ends an LLM run with SCORER_UNAVAILABLE', async () => {
+      const start = (scorer: string) =>
+        gql(
+          url,
+          'mutation($d: String!, $s: ScorerKind!) { startScoringRun(input: { subject: { repository: "acme/api", diff: $d }, scorer: $s }) { id } }',
+          { d: DIFF, s: scorer },
+        ).then((r) => r.data!.startScoringRun.id as string);
+      const settled = async (id: string) => {
+        for (let i = 0; i < 200; i++) {
+          const run = (
+            await gql(
+              url,
+              'query($id: ID!) { scoringRun(id: $id) { status error { code } score { band } } }',
+              {
+                id,
+              },
+            )
+          ).data!.scoringRun;
+          if (run.status === 'DONE' || run.status === 'ERROR') return run;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`run ${id} did not end`);
+      };
+      const rules = await settled(await start('RULES'));
+      assert.equal(rules.status, 'DONE');
+      assert.ok(rules.score.band);
+      const llm = await settled(await start('LLM'));
+      assert.deepEqual(
+        { status: llm.status, code: llm.error?.code },
+        { status: 'ERROR', code: 'SCORER_UNAVAILABLE' },
+      );
+    });
+
     it('turns client mistakes into coded errors, never a 5xx', async () => {
       const invalid = await gql(url, '{ scoringRun(id: "x") { nope } }');
       assert.equal(invalid.status < 500, true);
