@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../src/logging/logger.ts';
 import { Spool, type SpoolRecord } from '../src/persistence/spool.ts';
+import { runScript } from '../src/testing/processes.ts';
 
 const log = createLogger('spool-test', 'silent');
 const dirs: string[] = [];
@@ -96,5 +97,20 @@ describe('spool (real files)', () => {
     await assert.rejects(new Spool(spool.dir, log).open(), /in use by process 1/);
     await writeFile(join(spool.dir, 'LOCK'), '2147483646'); // no such process
     await new Spool(spool.dir, log).open();
+  });
+
+  test("processes starting together, also over a dead holder's lock: exactly one holds the spool", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'assay-spool-'));
+    dirs.push(dir);
+    for (let round = 0; round < 4; round++) {
+      // Every round after the first starts over the lock the last round's holder left by dying.
+      const startAt = String(Date.now() + 2500);
+      const lockers = Array.from({ length: 4 }, () =>
+        runScript('services/kit/test/support/spool-locker.ts', { SPOOL_DIR: dir, START_AT: startAt }),
+      );
+      await Promise.all(lockers.map((l) => l.exited));
+      const said = lockers.map((l) => l.output().trim()).sort();
+      assert.deepEqual(said, ['busy', 'busy', 'busy', 'locked'], `round ${round}`);
+    }
   });
 });

@@ -12,18 +12,27 @@ export interface Classified {
 
 /** Exact SQLSTATEs that are transient although their class is not. */
 const TRANSIENT_STATES = new Set([
+  '25006', // read_only_sql_transaction: a primary demoted during failover
   '40001', // serialization_failure
   '40P01', // deadlock_detected
-  '53300', // too_many_connections
-  '55P03', // lock_not_available (lock_timeout)
-  '57014', // query_canceled (statement_timeout)
+  '55P03', // lock_not_available (our lock_timeout)
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, shutting down)
 ]);
 
-/** SQLSTATE classes (first two characters). */
-const TRANSIENT_CLASSES = new Set(['08']); // connection exception
+/**
+ * SQLSTATE classes (first two characters): 08 connection exception, 53 insufficient resources
+ * (too many connections, out of memory, disk full: the server's state, not the record's).
+ */
+const TRANSIENT_CLASSES = new Set(['08', '53']);
+
+/**
+ * Exact SQLSTATEs that are permanent although their class is transient: the server refused the
+ * *message*, which the same record will send again. PostgreSQL answers a U+0000 in a text parameter
+ * with 08P01, and retrying it would open the breaker for everyone.
+ */
+const PERMANENT_STATES = new Set(['08P01']);
 
 const TRANSIENT_ERRNOS = new Set([
   'ECONNREFUSED',
@@ -54,8 +63,11 @@ export function classifyDbError(error: unknown): Classified {
     if (typeof errno === 'string' && TRANSIENT_ERRNOS.has(errno))
       return { errorClass: 'transient', code: errno };
     const state = sqlState(e);
+    if (state === '57014') return queryCanceled(e);
     if (state) {
-      const transient = TRANSIENT_STATES.has(state) || TRANSIENT_CLASSES.has(state.slice(0, 2));
+      const transient =
+        !PERMANENT_STATES.has(state) &&
+        (TRANSIENT_STATES.has(state) || TRANSIENT_CLASSES.has(state.slice(0, 2)));
       // Other classes (22 data, 23 integrity, 42 syntax/access, and the rest) will fail again the same way.
       return { errorClass: transient ? 'transient' : 'permanent', code: state };
     }
@@ -67,6 +79,17 @@ export function classifyDbError(error: unknown): Classified {
   // Unknown errors are not retried: a bug retried is still a bug, and it reaches the dead letters
   // with its payload instead of looping.
   return { errorClass: 'permanent', code: 'UNKNOWN' };
+}
+
+/**
+ * 57014 is our own statement timeout (the database too slow or a lock held: worth another attempt
+ * later) or a deliberate cancel by an operator (`pg_cancel_backend`: not to be undone by a retry).
+ */
+function queryCanceled(e: unknown): Classified {
+  const message = e instanceof Error ? e.message : '';
+  return /statement timeout/i.test(message)
+    ? { errorClass: 'transient', code: 'STATEMENT_TIMEOUT' }
+    : { errorClass: 'permanent', code: '57014' };
 }
 
 function sqlState(e: unknown): string | undefined {

@@ -12,10 +12,13 @@ export class PermanentWriteError extends AppError {
   }
 }
 
-/** The row read back after commit is not what was written. Retried, and counted on its own. */
+/**
+ * The row read back after commit is not what was written: counted on its own and dead-lettered,
+ * not retried (the same record would be stored the same way again).
+ */
 export class VerificationError extends AppError {
   constructor(message: string) {
-    super('VERIFICATION_FAILED', message, true);
+    super('VERIFICATION_FAILED', message, false);
   }
 }
 

@@ -27,6 +27,12 @@ export interface WriteDefinition<P, R> {
   name: string;
   /** The idempotency key: the same key is the same write, however often it is attempted. */
   key(payload: P): string;
+  /**
+   * Optional: writes with the same order key (a run's id, say) are applied in the order they were
+   * made, spooled or not. While any of them waits in the spool, a new one is spooled behind it
+   * instead of overtaking it, and the replayer applies them one after another.
+   */
+  orderKey?(payload: P): string;
   /** What must end up stored, as plain data; its SHA-256 is stored with the row and checked after commit. */
   content(payload: P): unknown;
   /**
@@ -146,24 +152,35 @@ export class ReliableWriter {
    */
   async persist<P, R>(definition: WriteDefinition<P, R>, payload: P): Promise<PersistResult<R>> {
     const startedAt = performance.now();
+    const order = definition.orderKey?.(payload);
+    if (order !== undefined && this.options.spool.hasPending(order)) {
+      // An earlier write of the same order key is still spooled: this one must not overtake it.
+      return this.spoolWrite(definition, payload, 'BEHIND_SPOOLED', startedAt);
+    }
     const outcome = await this.tryWrite(definition, payload);
     if (outcome.ok) {
       this.metrics.count(definition.name, 'saved');
       this.metrics.observe(definition.name, 'saved', startedAt);
       return { status: 'SAVED', result: outcome.stored.result, hash: outcome.stored.hash };
     }
-    if (outcome.transient) {
-      const reason = outcome.code;
-      const spoolId = randomUUID();
-      await this.options.spool.append(spoolRecord(spoolId, definition, payload, reason));
-      this.options.log.warn({ write: definition.name, reason }, 'write spooled');
-      this.metrics.count(definition.name, 'spooled');
-      this.metrics.observe(definition.name, 'spooled', startedAt);
-      return { status: 'SPOOLED', spoolId, reason };
-    }
+    if (outcome.transient) return this.spoolWrite(definition, payload, outcome.code, startedAt);
     const error = await this.deadLetter(definition, payload, outcome.error, outcome.attempts);
     this.metrics.observe(definition.name, 'dead_lettered', startedAt);
     return { status: 'DEAD_LETTERED', error };
+  }
+
+  private async spoolWrite<P, R>(
+    definition: WriteDefinition<P, R>,
+    payload: P,
+    reason: string,
+    startedAt: number,
+  ): Promise<PersistResult<R>> {
+    const spoolId = randomUUID();
+    await this.options.spool.append(spoolRecord(spoolId, definition, payload, reason));
+    this.options.log.warn({ write: definition.name, reason }, 'write spooled');
+    this.metrics.count(definition.name, 'spooled');
+    this.metrics.observe(definition.name, 'spooled', startedAt);
+    return { status: 'SPOOLED', spoolId, reason };
   }
 
   /** Replays one spooled (or dead-lettered) record; `UNAVAILABLE` when the database is still away. */
@@ -174,7 +191,16 @@ export class ReliableWriter {
       await this.deadLetterOrThrow(record.write, record.key, record.payload, error, 0);
       return { status: 'DEAD_LETTERED', error };
     }
-    const outcome = await this.tryWrite(definition, record.payload);
+    const outcome = await this.tryWrite(definition, record.payload).catch((error: unknown) => {
+      // Two records spooled under one key with different content: the first one stored wins.
+      if (!(error instanceof IdempotencyConflictError)) throw error;
+      return {
+        ok: false as const,
+        transient: false as const,
+        attempts: 1,
+        error: new PermanentWriteError(error.message, error.code),
+      };
+    });
     if (outcome.ok) {
       this.metrics.count(definition.name, 'replayed');
       for (const listener of this.replayListeners.get(definition.name) ?? []) {
@@ -217,14 +243,10 @@ export class ReliableWriter {
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw error;
       if (isBreakerOpen(error)) return { ok: false, transient: true, code: 'BREAKER_OPEN' };
-      if (isTransient(error) || error instanceof VerificationError) {
-        return {
-          ok: false,
-          transient: true,
-          code: error instanceof VerificationError ? 'VERIFICATION_FAILED' : classifyDbError(error).code,
-        };
-      }
-      const { code } = classifyDbError(error);
+      if (isTransient(error)) return { ok: false, transient: true, code: classifyDbError(error).code };
+      // A mismatch is the database answering with something else than was sent (a lone surrogate
+      // stored as U+FFFD, say): the same record would mismatch again, so it is not retried or spooled.
+      const code = error instanceof VerificationError ? error.code : classifyDbError(error).code;
       return {
         ok: false,
         transient: false,
@@ -244,15 +266,11 @@ export class ReliableWriter {
     return this.tracer.startActiveSpan(`persist ${definition.name}`, async (span) => {
       span.setAttributes({ 'assay.write': definition.name, 'assay.write.attempt': attempt });
       try {
-        await this.options.orm.em
-          .fork()
-          .transactional((em) => definition.write(em as EntityManager, payload, hash));
+        await this.transaction((em) => definition.write(em, payload, hash));
         const stored = await definition.readBack(this.options.orm.em.fork() as EntityManager, payload);
         verify(definition, payload, hash, stored);
         if (definition.markVerified) {
-          await this.options.orm.em
-            .fork()
-            .transactional((em) => definition.markVerified!(em as EntityManager, payload, stored!));
+          await this.transaction((em) => definition.markVerified!(em, payload, stored!));
         }
         span.setAttribute('assay.write.outcome', 'saved');
         if (attempt > 1) this.metrics.count(definition.name, 'retried');
@@ -271,6 +289,22 @@ export class ReliableWriter {
       } finally {
         span.end();
       }
+    });
+  }
+
+  /**
+   * A transaction bounded on the server below the attempt's timeout: an attempt the policy gives up
+   * on (a held lock, a slow disk) is cancelled by PostgreSQL too, instead of holding its pool
+   * connection and committing after the caller was told SPOOLED.
+   */
+  private transaction(work: (em: EntityManager) => Promise<void>): Promise<void> {
+    const { statementMs, lockMs } = serverBounds(this.policy.options.timeoutMs);
+    return this.options.orm.em.fork().transactional(async (em) => {
+      await em.execute(
+        "select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)",
+        [`${statementMs}ms`, `${lockMs}ms`],
+      );
+      await work(em as EntityManager);
     });
   }
 
@@ -297,13 +331,15 @@ export class ReliableWriter {
     error: PermanentWriteError,
     attempts: number,
   ) {
+    // The letter must be storable even when its record was refused for its content: characters
+    // PostgreSQL cannot keep are written out as escapes (the letter is for people to read and fix).
     const letter: DeadLetterPayload = {
       write,
-      key,
-      payload,
+      key: storable(key),
+      payload: storable(payload),
       errorClass: 'permanent',
       errorCode: error.reason,
-      errorMessage: error.message,
+      errorMessage: storable(error.message),
       retryCount: Math.max(0, attempts - 1),
     };
     const outcome = await this.tryWrite(deadLetterWrite, letter);
@@ -312,12 +348,12 @@ export class ReliableWriter {
       await this.options.spool.append(spoolRecord(randomUUID(), deadLetterWrite, letter, outcome.code));
       return;
     }
-    // A dead letter that cannot be stored is a bug in the kit, not in the data: keep it on disk.
-    this.options.log.error(
-      { write, code: outcome.error.reason },
-      'dead letter rejected by the database; spooled',
+    // Refused for good: a letter re-spooled would be refused again on every pass. Quarantined on
+    // disk instead, where `npm run spool -- list` and the quarantine gauge show it.
+    this.options.log.error({ write, code: outcome.error.reason }, 'dead letter refused: quarantined');
+    await this.options.spool.quarantine(
+      spoolRecord(randomUUID(), deadLetterWrite, letter, outcome.error.reason),
     );
-    await this.options.spool.append(spoolRecord(randomUUID(), deadLetterWrite, letter, outcome.error.reason));
   }
 }
 
@@ -344,14 +380,38 @@ function spoolRecord<P>(
   payload: P,
   reason: string,
 ): SpoolRecord {
+  const order = definition.orderKey?.(payload);
   return {
     id,
     write: definition.name,
     key: definition.key(payload),
+    ...(order !== undefined ? { order } : {}),
     payload,
     spooledAt: new Date().toISOString(),
     reason,
   };
+}
+
+/** Server-side bounds of one attempt: a statement ends before the attempt's own timeout. */
+export function serverBounds(timeoutMs: number): { statementMs: number; lockMs: number } {
+  return {
+    statementMs: Math.max(50, Math.floor(timeoutMs * 0.6)),
+    lockMs: Math.max(25, Math.floor(timeoutMs * 0.4)),
+  };
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is what PostgreSQL refuses
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A copy PostgreSQL can store exactly: U+0000 and lone surrogates written out as `\uXXXX`. */
+function storable<T>(value: T): T {
+  if (typeof value === 'string')
+    return value.replace(UNSTORABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+  }
+  return value;
 }
 
 /**

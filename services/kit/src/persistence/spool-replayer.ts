@@ -1,9 +1,10 @@
 import type { Logger } from '../logging/logger.ts';
 import type { ReliableWriter } from './reliable-writer.ts';
+import type { SpoolRecord } from './spool.ts';
 
 export interface ReplayerOptions {
   intervalMs?: number;
-  /** Records of a segment written at once; started oldest first. */
+  /** Records of a segment written at once (one order key's records always one after another). */
   concurrency?: number;
 }
 
@@ -65,12 +66,19 @@ export class SpoolReplayer {
     await spool.seal();
     let replayed = 0;
     for await (const segment of spool.sealedSegments()) {
-      const done = await mapInOrder(segment.records, this.options.concurrency ?? 8, async (r) => {
-        const result = await this.writer.replay(r);
-        return result.status !== 'UNAVAILABLE';
+      const done = await replayInOrder(segment.records, this.options.concurrency ?? 8, async (r) => {
+        try {
+          return (await this.writer.replay(r)).status !== 'UNAVAILABLE';
+        } catch (error) {
+          // A record that cannot even be tried (its payload makes no sense to its write) would
+          // stop every pass here, forever: it is set aside and the pass goes on.
+          this.log.error({ write: r.write, id: r.id, err: error }, 'spool record cannot be replayed');
+          await spool.quarantine({ ...r, reason: 'REPLAY_FAILED' });
+          return true;
+        }
       });
-      replayed += done.filter(Boolean).length;
-      if (done.some((ok) => !ok) || this.stopped) {
+      replayed += done;
+      if (done < segment.records.length || this.stopped) {
         this.log.info({ segment: segment.name, replayed }, 'spool replay paused: database unavailable');
         return { replayed, interrupted: true };
       }
@@ -82,25 +90,34 @@ export class SpoolReplayer {
 }
 
 /**
- * Runs `fn` over items with at most `limit` in flight, started in order; once one reports false
- * (database away) no further item is started.
+ * Replays a segment's records with at most `limit` in flight, keeping the order of records that
+ * share an order key (one run's steps): those go one after another, others side by side. Once one
+ * reports false (database away) nothing further is started. Returns how many completed.
  */
-async function mapInOrder<T>(
-  items: T[],
+async function replayInOrder(
+  records: SpoolRecord[],
   limit: number,
-  fn: (item: T) => Promise<boolean>,
-): Promise<boolean[]> {
-  const results: boolean[] = [];
-  let next = 0;
+  replay: (record: SpoolRecord) => Promise<boolean>,
+): Promise<number> {
+  const chains = new Map<string, SpoolRecord[]>();
+  for (const record of records) {
+    const chain = record.order ?? `record:${record.id}`;
+    chains.set(chain, [...(chains.get(chain) ?? []), record]);
+  }
+  const queue = [...chains.values()];
+  let completed = 0;
   let failed = false;
   const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      const ok = await fn(items[index]!);
-      results[index] = ok;
-      if (!ok) failed = true;
+    for (let chain = queue.shift(); chain && !failed; chain = queue.shift()) {
+      for (const record of chain) {
+        if (failed || !(await replay(record))) {
+          failed = true;
+          return;
+        }
+        completed++;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return items.map((_, i) => results[i] ?? false);
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+  return completed;
 }

@@ -15,7 +15,6 @@ import {
 } from 'cockatiel';
 import type { Logger } from '../logging/logger.ts';
 import { classifyDbError } from './classify-error.ts';
-import { VerificationError } from './persistence-error.ts';
 
 export interface WritePolicyOptions {
   /** Per attempt. */
@@ -59,27 +58,25 @@ export function isBreakerOpen(error: unknown): boolean {
  * One policy per database, shared by every write of the process: a bound on writes in flight around
  * retry (exponential backoff with decorrelated jitter) around a consecutive-failure breaker around a
  * per-attempt timeout. So a breaker that opens mid-retry stops the retries at once, and a timeout
- * counts as a failure.
- * A verification mismatch is retried but does not trip the breaker: the database answered.
+ * counts as a failure. Only the database's unavailability is retried or trips the breaker: an error
+ * a record causes by its content (or a read-back that does not match) would happen again.
  */
 export function createWritePolicy(options: WritePolicyOptions, log: Logger) {
   const breaker = circuitBreaker(handleWhen(isTransient), {
     halfOpenAfter: options.breakerHalfOpenMs,
     breaker: new ConsecutiveBreaker(options.breakerThreshold),
   });
-  const retries = retry(
-    handleWhen((error) => isTransient(error) || error instanceof VerificationError),
-    {
-      maxAttempts: options.retries,
-      backoff: new ExponentialBackoff({ initialDelay: options.retryBaseMs, maxDelay: options.retryMaxMs }),
-    },
-  );
+  const retries = retry(handleWhen(isTransient), {
+    maxAttempts: options.retries,
+    backoff: new ExponentialBackoff({ initialDelay: options.retryBaseMs, maxDelay: options.retryMaxMs }),
+  });
   const perAttempt = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
   const slots = bulkhead(options.concurrency, Number.POSITIVE_INFINITY);
   breaker.onBreak(() => log.warn('database circuit breaker opened: writes go to the spool'));
   breaker.onHalfOpen(() => log.info('database circuit breaker half-open: probing'));
   breaker.onReset(() => log.info('database circuit breaker closed'));
   return {
+    options,
     policy: wrap(slots, retries, breaker, perAttempt),
     breaker,
     retries,

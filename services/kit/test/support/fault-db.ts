@@ -96,6 +96,7 @@ export async function openHarness(options: {
   migrate?: boolean;
   poolMax?: number;
   connectTimeoutMs?: number;
+  segmentRecords?: number;
 }): Promise<Harness> {
   const logs: Record<string, unknown>[] = [];
   const log = pino(
@@ -111,7 +112,7 @@ export async function openHarness(options: {
     poolMax: options.poolMax ?? 10,
   });
   if (options.migrate ?? true) await migrate(orm);
-  const spool = new Spool(options.spoolDir, log, { segmentRecords: 200 });
+  const spool = new Spool(options.spoolDir, log, { segmentRecords: options.segmentRecords ?? 200 });
   await spool.open();
   const writer = new ReliableWriter({ orm, spool, log, policy: { ...TEST_POLICY, ...options.policy } });
   writer.register(noteWrite);
