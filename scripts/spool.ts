@@ -78,7 +78,8 @@ function summarise(service: string, records: SpoolRecord[], skipped: number, seg
 
 /** Reads a service's spool without taking it, says what is in it, and returns its records. */
 async function inspect(service: string): Promise<SpoolRecord[]> {
-  const segments = await new Spool(spoolDir(config.ASSAY_DATA_DIR, service), log).inspect();
+  const spool = new Spool(spoolDir(config.ASSAY_DATA_DIR, service), log);
+  const segments = await spool.inspect();
   const records = segments.flatMap((s) => s.records);
   summarise(
     service,
@@ -86,6 +87,12 @@ async function inspect(service: string): Promise<SpoolRecord[]> {
     segments.reduce((n, s) => n + s.skipped, 0),
     segments.length,
   );
+  // Set aside by the replayer: never replayed, for a person to look at (keys only, as above).
+  const quarantined = await spool.quarantined().catch(() => []);
+  if (quarantined.length > 0) say(`  quarantined (not replayed; see quarantine.log): ${quarantined.length}`);
+  if (values.records)
+    for (const r of quarantined)
+      say(`  quarantined ${r.id}  ${r.write}  ${r.key}  ${r.spooledAt}  ${r.reason}`);
   return records;
 }
 

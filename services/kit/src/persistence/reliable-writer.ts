@@ -109,6 +109,7 @@ export class ReliableWriter {
     this.policy = createWritePolicy({ ...DEFAULT_WRITE_POLICY, ...options.policy }, options.log);
     this.metrics = createWriteMetrics({
       spoolDepth: () => options.spool.depth,
+      spoolQuarantined: () => options.spool.quarantinedDepth,
       breakerState: () => BREAKER_STATE[breakerStateName(this.policy.state)],
     });
     this.policy.retries.onRetry((event) => {

@@ -12,7 +12,11 @@ export type WriteOutcome =
 export const BREAKER_STATE = { closed: 0, half_open: 1, open: 2, isolated: 3 } as const;
 
 /** Instruments are created once per process; the exporters pick them up from the global meter. */
-export function createWriteMetrics(observe: { spoolDepth(): number; breakerState(): number }) {
+export function createWriteMetrics(observe: {
+  spoolDepth(): number;
+  spoolQuarantined(): number;
+  breakerState(): number;
+}) {
   const m = meter();
   const writes = m.createCounter('assay_persist_writes', {
     description: 'Writes through the reliable path, by write and outcome',
@@ -27,6 +31,9 @@ export function createWriteMetrics(observe: { spoolDepth(): number; breakerState
   m.createObservableGauge('assay_persist_spool_depth', {
     description: 'Records in the local spool waiting for the database',
   }).addCallback((r) => r.observe(observe.spoolDepth()));
+  m.createObservableGauge('assay_persist_spool_quarantined', {
+    description: 'Spool records set aside because they cannot be replayed (they need a person)',
+  }).addCallback((r) => r.observe(observe.spoolQuarantined()));
   m.createObservableGauge('assay_persist_breaker_state', {
     description: 'Database circuit breaker: 0 closed, 1 half-open, 2 open, 3 isolated',
   }).addCallback((r) => r.observe(observe.breakerState()));

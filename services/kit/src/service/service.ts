@@ -179,9 +179,18 @@ export async function startService(
   // Ready once the app's background work (job workers, watchdogs) runs too, not only its API.
   let started = false;
   health.register('app', () => (started ? { ok: true } : { ok: false, detail: 'starting' }));
-  // Reported, not gating: with the breaker open or records spooled, writes are still accepted.
-  health.register('breaker', () => ({ ok: true, detail: breakerStateName(writer.policy.state) }));
-  health.register('spool', () => ({ ok: true, detail: { depth: spool.depth } }));
+  // Not ready while the breaker is open: writes are accepted but only spooled, and a load balancer
+  // (and whoever reads /readyz) must be told so. Records still waiting or quarantined are reported.
+  health.register('breaker', () => {
+    const state = breakerStateName(writer.policy.state);
+    return state === 'open' || state === 'isolated'
+      ? { ok: false, detail: `${state}: writes are being spooled, not stored` }
+      : { ok: true, detail: state };
+  });
+  health.register('spool', () => ({
+    ok: true,
+    detail: { depth: spool.depth, quarantined: spool.quarantinedDepth },
+  }));
   // Connects only when first used: services without subscriptions never open its connections.
   const pubSub = new PgPubSub({
     connectionString: config.DATABASE_URL,
