@@ -20,7 +20,7 @@ export { Health } from './http/health.ts';
 export { listen } from './http/server.ts';
 export { createLogger, type Logger } from './logging/logger.ts';
 export { classifyDbError, type ErrorClass } from './persistence/classify-error.ts';
-export { canonicalJson, contentHash } from './persistence/content-hash.ts';
+export { canonicalJson, contentHash, nameUuid } from './persistence/content-hash.ts';
 export { DeadLetter, DeadLetterStatus } from './persistence/dead-letter.entity.ts';
 export { DeadLetterResolver } from './persistence/dead-letters/dead-letter.resolver.ts';
 export { DeadLetterService } from './persistence/dead-letters/dead-letter.service.ts';

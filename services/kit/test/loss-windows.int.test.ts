@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createLogger } from '../src/logging/logger.ts';
+import { contentHash } from '../src/persistence/content-hash.ts';
+import type { WriteDefinition } from '../src/persistence/reliable-writer.ts';
 import { Spool, type SpoolRecord } from '../src/persistence/spool.ts';
 import { CircuitState } from '../src/persistence/write-policy.ts';
 import { FaultDb, type Harness, openHarness, SCHEMA, storedNotes } from './support/fault-db.ts';
@@ -51,16 +53,114 @@ function watchBreaker(h: Harness): { opened: number } {
   return seen;
 }
 
-const record = (write: string, key: string, payload: unknown): SpoolRecord => ({
+const record = (write: string, key: string, payload: unknown, order?: string): SpoolRecord => ({
   id: randomUUID(),
   write,
   key,
+  ...(order ? { order } : {}),
   payload,
   spooledAt: new Date().toISOString(),
   reason: 'ECONNREFUSED',
 });
 
+interface Step {
+  key: string;
+  step: number;
+  delayMs: number;
+}
+
+/**
+ * A guarded step, like a run's transitions: step n applies only on top of step n - 1. The first
+ * one can be made slow, so replaying the steps side by side would reorder them.
+ */
+const stepWrite: WriteDefinition<Step, { applied: boolean }> = {
+  name: 'test.note.step',
+  key: (p) => `${p.key}:${p.step}`,
+  orderKey: (p) => p.key,
+  content: (p) => ({ key: p.key, step: p.step }),
+  async write(em, p) {
+    await em.execute('select pg_sleep(?)', [p.delayMs / 1000]);
+    await em.execute(
+      `update "${SCHEMA}"."note" set body = jsonb_build_object('step', ?::int) where key = ? and (body->>'step')::int = ?`,
+      [p.step, p.key, p.step - 1],
+    );
+  },
+  async readBack(em, p) {
+    const [row] = await em.execute<{ step: number }[]>(
+      `select (body->>'step')::int as step from "${SCHEMA}"."note" where key = ?`,
+      [p.key],
+    );
+    const content = { key: p.key, step: p.step };
+    return { result: { applied: row?.step === p.step }, content, hash: contentHash(content) };
+  },
+};
+
+async function stepOf(key: string): Promise<number> {
+  const [row] = await db.query<{ step: number }>(
+    `select (body->>'step')::int as step from "${SCHEMA}"."note" where key = $1`,
+    [key],
+  );
+  return row!.step;
+}
+
 describe('write-path loss windows', { timeout: 120_000 }, () => {
+  test("one key's spooled writes replay in order even when the first is slow", async () => {
+    await emptyTables();
+    const dir = await spoolDir();
+    const spool = new Spool(dir, createLogger('spool-test', 'silent'));
+    await spool.open();
+    for (const key of ['run-a', 'run-b']) {
+      await spool.append(record('test.note.step', `${key}:1`, { key, step: 1, delayMs: 400 }, key));
+      await spool.append(record('test.note.step', `${key}:2`, { key, step: 2, delayMs: 0 }, key));
+      await spool.append(record('test.note.step', `${key}:3`, { key, step: 3, delayMs: 0 }, key));
+    }
+    await spool.close();
+    const h = await openHarness({ url: db.url, spoolDir: dir });
+    h.writer.register(stepWrite);
+    try {
+      for (const key of ['run-a', 'run-b'])
+        await db.query(
+          `insert into "${SCHEMA}"."note" (id, key, body, content_hash, created_at)
+          values (gen_random_uuid(), $1, '{"step": 0}', '', now())`,
+          [key],
+        );
+      await h.replayer.drain();
+      assert.equal(h.spool.depth, 0);
+      assert.deepEqual(
+        [await stepOf('run-a'), await stepOf('run-b')],
+        [3, 3],
+        'every step applied, in order',
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a write never overtakes an earlier one of its order key that is still spooled', async () => {
+    await emptyTables();
+    const h = await openHarness({ url: db.url, spoolDir: await spoolDir() });
+    h.writer.register(stepWrite);
+    try {
+      await db.query(`insert into "${SCHEMA}"."note" (id, key, body, content_hash, created_at)
+        values (gen_random_uuid(), 'run-c', '{"step": 0}', '', now())`);
+      await h.spool.append(
+        record('test.note.step', 'run-c:1', { key: 'run-c', step: 1, delayMs: 0 }, 'run-c'),
+      );
+      // The database is fine, but step 1 waits in the spool: step 2 must queue behind it.
+      const second = await h.writer.persist(stepWrite, { key: 'run-c', step: 2, delayMs: 0 });
+      assert.equal(second.status, 'SPOOLED');
+      await h.replayer.drain();
+      assert.equal(await stepOf('run-c'), 2);
+      assert.equal(h.spool.depth, 0);
+      // Once drained, writes of that key go straight to the database again.
+      const third = await h.writer.persist(stepWrite, { key: 'run-c', step: 3, delayMs: 0 });
+      assert.equal(third.status, 'SAVED');
+      assert.equal(await stepOf('run-c'), 3);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('values PostgreSQL refuses by content are dead-lettered at once; the breaker stays closed and every other write is saved', async () => {
     await emptyTables();
     const h = await openHarness({ url: db.url, spoolDir: await spoolDir() });

@@ -6,13 +6,15 @@ import {
   type ServiceModule,
 } from '@assay/kit';
 import type { PgBoss } from 'pg-boss';
+import { JobSender } from './jobs/job-sender.ts';
 import { enqueueScore, SCORE_JOB_RETRY_LIMIT, startScoreQueue } from './jobs/score-queue.ts';
 import { ScoreWorker } from './jobs/score-worker.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import { Migration20261123000002Lifecycle } from './migrations/Migration20261123000002Lifecycle.ts';
 import { Migration20261123000003UnverifiedScores } from './migrations/Migration20261123000003UnverifiedScores.ts';
+import { Migration20261203000004RunClaims } from './migrations/Migration20261203000004RunClaims.ts';
 import { createProgressResolver } from './runs/progress.resolver.ts';
-import { type ScorerKind, ScoringRun } from './runs/run.entity.ts';
+import { RunStatus, type ScorerKind, ScoringRun } from './runs/run.entity.ts';
 import { runReference } from './runs/run.reference.ts';
 import { RunResolver } from './runs/run.resolver.ts';
 import { RunService } from './runs/run.service.ts';
@@ -60,6 +62,7 @@ export const scoringService: ServiceModule = {
     Migration20261122000000,
     Migration20261123000002Lifecycle,
     Migration20261123000003UnverifiedScores,
+    Migration20261203000004RunClaims,
   ],
   async createApp({ orm, writer, log, env, pubSub }) {
     const config = loadConfig(
@@ -85,17 +88,24 @@ export const scoringService: ServiceModule = {
     let boss: PgBoss | undefined;
     let worker: ScoreWorker | undefined;
     let stops: { close(): Promise<void> } | undefined;
-    const enqueue = async (runId: string, attempt: number) => {
+    const jobs = new JobSender((job) => {
       if (!boss) throw new Error('the job queue is not started');
-      return enqueueScore(boss, { runId, attempt });
-    };
+      return enqueueScore(boss, job);
+    }, log);
+    const enqueue = (runId: string, attempt: number) => jobs.send({ runId, attempt });
+    // A run accepted while the database was away is queued the moment the replayer stores it.
+    writer.onReplayed(createRunWrite, (_, run) =>
+      run.status === RunStatus.QUEUED ? jobs.send({ runId: run.id, attempt: run.attempt }) : undefined,
+    );
     const metrics = createRunMetrics();
     const publish = async (event: RunEvent) => {
       metrics.record(event);
       worker?.onRunEvent(event); // at once, without the round trip through PostgreSQL
       await publishRunEvent(pubSub, event);
     };
-    const lifecycle = new RunLifecycle(writer, publish, log);
+    const lifecycle = new RunLifecycle(writer, publish, log, {
+      staleAfterMs: config.ASSAY_RUN_HEARTBEAT_TIMEOUT_MS,
+    });
     const runs = new RunService(
       { orm, writer, lifecycle, enqueue, log },
       { maxDiffBytes: config.ASSAY_MAX_DIFF_BYTES },
@@ -145,8 +155,10 @@ export const scoringService: ServiceModule = {
           await local.start();
         }
         watchdog.start();
+        jobs.start();
       },
       async stop() {
+        await jobs.stop();
         await watchdog.stop();
         await worker?.stop();
         await stops?.close();

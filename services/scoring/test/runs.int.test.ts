@@ -201,7 +201,7 @@ describe('scoring runs (real PostgreSQL)', () => {
       database: { ok: true },
       app: { ok: true },
       breaker: { ok: true, detail: 'closed' },
-      spool: { ok: true, detail: { depth: 0 } },
+      spool: { ok: true, detail: { depth: 0, quarantined: 0 } },
     });
     const broken = await fetch(service.url, {
       method: 'POST',

@@ -29,3 +29,14 @@ function normalise(value: unknown): unknown {
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
+
+/**
+ * A UUID (version 8, name-based) from a name: the same name always gives the same id, so a record
+ * identified by a client's key (an idempotency key, a job's run and attempt) has one id wherever
+ * and however often it is created, spooled or not.
+ */
+export function nameUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Logger } from '@assay/kit';
+import { type Logger, nameUuid } from '@assay/kit';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { PgBoss } from 'pg-boss';
 
@@ -96,11 +95,9 @@ export async function scoreJobState(
   return { state: row.state, fetchedMsAgo: row.fetchedMsAgo === null ? null : Number(row.fetchedMsAgo) };
 }
 
-/** A UUID (version 8, name-based) from the attempt's key. */
+/** The attempt's job id, derived from its key. */
 function jobId(key: string): string {
-  const hex = createHash('sha256').update(`${SCORE_QUEUE}:${key}`).digest('hex');
-  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return nameUuid(`${SCORE_QUEUE}:${key}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { AppError, classifyDbError, type Logger, type MikroORM } from '@assay/ki
 import type { Job, PgBoss } from 'pg-boss';
 import { LIVE_STATUSES, type ScorerKind, ScoringRun } from '../runs/run.entity.ts';
 import { endsAttempt } from '../runs/run-events.ts';
-import type { RunEvent, RunFailure, RunLifecycle } from '../runs/run-lifecycle.ts';
+import type { Claim, RunEvent, RunFailure, RunLifecycle } from '../runs/run-lifecycle.ts';
 import type { Scorer } from '../scorers/scorer.ts';
 import { SCORE_QUEUE, type ScoreJob } from './score-queue.ts';
 
@@ -19,6 +19,8 @@ export interface ScoreWorkerOptions {
 
 /** Why an attempt stopped working: someone else now owns the run. */
 class RunMovedError extends Error {}
+/** Why an attempt stopped working: this process is stopping, and hands the run back. */
+class ShuttingDownError extends Error {}
 
 /** Executes scoring jobs: one run attempt per job, every step a guarded transition. */
 export class ScoreWorker {
@@ -55,8 +57,14 @@ export class ScoreWorker {
     }
   }
 
+  /**
+   * Stops taking jobs and hands every running attempt back: the run goes back to QUEUED at the same
+   * attempt and its job fails, so pg-boss retries it (within a second or two) on whichever replica
+   * is up. A deploy costs a run no attempt and no wait for the watchdog.
+   */
   async stop(): Promise<void> {
-    for (const { controller } of this.active.values()) controller.abort(new RunMovedError('shutting down'));
+    for (const { controller } of this.active.values())
+      controller.abort(new ShuttingDownError('shutting down'));
     await this.options.boss.offWork(SCORE_QUEUE, { wait: true });
   }
 
@@ -73,10 +81,11 @@ export class ScoreWorker {
     const run = await orm.em.fork().findOne(ScoringRun, { id: runId }, { populate: ['diff'] });
     // A job for an attempt that is over (re-queued, cancelled, finished) has nothing to do.
     if (!run || run.attempt !== attempt || !LIVE_STATUSES.includes(run.status)) return;
-    if (!(await lifecycle.claim(runId, attempt))) return;
+    const claim = await lifecycle.claim(runId, attempt);
+    if (!claim) return; // another worker holds it (a re-delivered job), or it moved on
     const scorer = this.options.scorers[run.scorer];
     if (!scorer) {
-      await lifecycle.fail(runId, attempt, {
+      await lifecycle.fail(claim, {
         code: 'SCORER_UNAVAILABLE',
         message: `the ${run.scorer} scorer is not configured on this server (the LLM scorer needs OPENAI_API_KEY)`,
         retryable: false,
@@ -89,31 +98,42 @@ export class ScoreWorker {
     this.active.set(runId, { attempt, controller });
     try {
       const report = async (step: string, pct: number) => {
-        if (!(await lifecycle.progress(runId, attempt, step, pct)))
-          controller.abort(new RunMovedError('run moved'));
+        if (!(await lifecycle.progress(claim, step, pct))) controller.abort(new RunMovedError('run moved'));
       };
       await report('scoring', 5);
       const result = await scorer.score(
         { repository: run.repository, prNumber: run.prNumber, title: run.title, diff: run.diff },
         { signal: controller.signal, progress: (step, pct) => report(step, 5 + pct * 0.9) },
       );
-      if (controller.signal.aborted) return;
-      await lifecycle.complete(runId, attempt, result);
+      if (controller.signal.aborted) return await this.stopped(claim, controller.signal);
+      await lifecycle.complete(claim, result);
     } catch (error) {
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) return await this.stopped(claim, controller.signal);
       const failure = describeFailure(error);
       if (failure.retryable && job.retryCount < this.options.retryLimit) {
         log.warn(
           { runId, attempt, code: failure.code, retry: job.retryCount + 1 },
           'scoring attempt failed; retrying',
         );
-        await lifecycle.retryLater(runId, attempt, failure);
+        await lifecycle.retryLater(claim, failure);
         throw error;
       }
       log.warn({ runId, attempt, code: failure.code }, 'scoring run failed');
-      await lifecycle.fail(runId, attempt, failure);
+      await lifecycle.fail(claim, failure);
     } finally {
       this.active.delete(runId);
+    }
+  }
+
+  /**
+   * An attempt stopped from outside: a cancel or re-queue ends it quietly; a shutdown hands the run
+   * back and fails the job, so pg-boss retries it at once at the same attempt.
+   */
+  private async stopped(claim: Claim, signal: AbortSignal): Promise<void> {
+    if (!(signal.reason instanceof ShuttingDownError)) return;
+    if (await this.options.lifecycle.handBack(claim)) {
+      this.options.log.info({ runId: claim.runId, attempt: claim.attempt }, 'run handed back at shutdown');
+      throw signal.reason;
     }
   }
 }

@@ -32,6 +32,7 @@ export function progressOf(run: ScoringRun): RunEvent {
     progressStep: run.progressStep,
     progressPct: run.progressPct,
     attempt: run.attempt,
+    version: run.version,
     at: run.updatedAt,
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger, ReliableWriter } from '@assay/kit';
 import type { ScoreResult } from '../scorers/scorer.ts';
 import { completeRunWrite } from '../scores/score.writes.ts';
@@ -11,6 +12,8 @@ export interface RunEvent {
   progressStep: string | null;
   progressPct: number;
   attempt: number;
+  /** The run's stored version after this transition: events of one run are ordered by it. */
+  version: number;
   at: Date;
 }
 
@@ -23,34 +26,67 @@ export interface RunFailure {
 }
 
 /**
+ * A worker's hold on a run's attempt: every later step of the worker is guarded by its lease and
+ * numbered, so none of them can apply after the run was taken over, or over a newer step.
+ */
+export interface Claim {
+  runId: string;
+  attempt: number;
+  lease: string;
+  /** The last step number used. */
+  seq: number;
+}
+
+export interface RunLifecycleOptions {
+  /** A claimed run silent this long may be claimed again (its worker's process is gone). */
+  staleAfterMs: number;
+}
+
+/**
  * The run state machine, `QUEUED -> RUNNING -> SCORING -> DONE | ERROR | CANCELLED`, on the
  * reliable write path. Each step is a guarded update and answers whether it applied; every applied
- * step is a heartbeat and is published.
+ * step is a heartbeat and is published with the run's new version.
  */
 export class RunLifecycle {
   constructor(
     private readonly writer: ReliableWriter,
     private readonly publish: PublishRunEvent,
     private readonly log: Logger,
+    private readonly options: RunLifecycleOptions,
   ) {
     // A step stored later from the spool is published then: a subscriber waiting for DONE gets it.
     writer.onReplayed(transitionWrite, (t, result) =>
-      result.applied ? this.emit(transitionEvent(t)) : undefined,
+      result.applied && result.run ? this.emit(transitionEvent(t, result.run.version)) : undefined,
     );
     writer.onReplayed(completeRunWrite, (p, result) =>
-      result.applied ? this.emit(doneEvent(p.runId, p.attempt, new Date(p.at))) : undefined,
+      result.applied ? this.emit(doneEvent(p, result.version ?? 0)) : undefined,
     );
   }
 
-  /** The attempt's worker takes the run (again, after a job retry of the same attempt). */
-  claim(runId: string, attempt: number): Promise<boolean> {
-    return this.move({ runId, attempt, from: LIVE_STATUSES, to: RunStatus.RUNNING, step: 'started', pct: 0 });
-  }
-
-  progress(runId: string, attempt: number, step: string, pct: number): Promise<boolean> {
-    return this.move({
+  /**
+   * The attempt's worker takes the run: from QUEUED (a new job, or a job retry after the run was
+   * handed back), or from a claim gone silent. Exclusive: a second worker on the same attempt (a
+   * re-delivered job) gets null while the first is alive.
+   */
+  async claim(runId: string, attempt: number): Promise<Claim | null> {
+    const claim: Claim = { runId, attempt, lease: randomUUID(), seq: 0 };
+    const applied = await this.move({
       runId,
       attempt,
+      from: LIVE_STATUSES,
+      to: RunStatus.RUNNING,
+      step: 'started',
+      pct: 0,
+      lease: claim.lease,
+      claims: true,
+      staleAfterMs: this.options.staleAfterMs,
+    });
+    return applied ? claim : null;
+  }
+
+  progress(claim: Claim, step: string, pct: number): Promise<boolean> {
+    return this.move({
+      ...this.next(claim),
       from: [RunStatus.RUNNING, RunStatus.SCORING],
       to: RunStatus.SCORING,
       step,
@@ -59,33 +95,26 @@ export class RunLifecycle {
   }
 
   /** DONE with its score, verified by read-back and marked so. */
-  async complete(runId: string, attempt: number, score: ScoreResult): Promise<boolean> {
-    const at = new Date();
-    const saved = await this.writer.persist(completeRunWrite, {
-      runId,
-      attempt,
-      score,
-      at: at.toISOString(),
-    });
+  async complete(claim: Claim, score: ScoreResult): Promise<boolean> {
+    const at = new Date().toISOString();
+    const payload = { ...this.next(claim), score, at };
+    const saved = await this.writer.persist(completeRunWrite, payload);
     if (saved.status === 'DEAD_LETTERED') {
-      await this.fail(runId, attempt, {
-        code: 'SCORE_NOT_STORED',
-        message: saved.error.message,
-        retryable: false,
-      });
+      await this.fail(claim, { code: 'SCORE_NOT_STORED', message: saved.error.message, retryable: false });
       return false;
     }
     if (saved.status === 'SAVED' && !saved.result.applied) return false;
-    // Spooled: stored when the replayer gets to it, unless the run has moved on by then; published
-    // then (see the constructor), so subscribers never see a DONE the database may not keep.
-    if (saved.status === 'SAVED') await this.emit(doneEvent(runId, attempt, at));
+    // Spooled: stored when the replayer gets to it (in order, behind the run's earlier steps),
+    // unless the run has moved on by then; published then (see the constructor), so subscribers
+    // never see a DONE the database may not keep.
+    if (saved.status === 'SAVED') await this.emit(doneEvent(payload, saved.result.version ?? 0));
     return true;
   }
 
-  fail(runId: string, attempt: number, error: RunFailure): Promise<boolean> {
+  /** ERROR: by the worker under its claim, or by the watchdog for a run whose worker is gone. */
+  fail(by: Claim | { runId: string; attempt: number }, error: RunFailure): Promise<boolean> {
     return this.move({
-      runId,
-      attempt,
+      ...('lease' in by ? this.next(by) : { runId: by.runId, attempt: by.attempt }),
       from: LIVE_STATUSES,
       to: RunStatus.ERROR,
       step: 'failed',
@@ -109,15 +138,13 @@ export class RunLifecycle {
    * The attempt failed in a way worth retrying and its job will run again after a backoff: back to
    * QUEUED at the same attempt, so watchers see it wait and the watchdog counts it as queued.
    */
-  retryLater(runId: string, attempt: number, failure: RunFailure): Promise<boolean> {
-    return this.move({
-      runId,
-      attempt,
-      from: [RunStatus.RUNNING, RunStatus.SCORING],
-      to: RunStatus.QUEUED,
-      step: `retrying after ${failure.code}`,
-      pct: 0,
-    });
+  retryLater(claim: Claim, failure: RunFailure): Promise<boolean> {
+    return this.release(claim, `retrying after ${failure.code}`);
+  }
+
+  /** The process is stopping: the attempt goes back to QUEUED, for its job's retry to take at once. */
+  handBack(claim: Claim): Promise<boolean> {
+    return this.release(claim, 'handed back: the worker stopped');
   }
 
   /** The watchdog gives a stalled run another attempt. */
@@ -133,9 +160,25 @@ export class RunLifecycle {
     });
   }
 
+  private release(claim: Claim, step: string): Promise<boolean> {
+    return this.move({
+      ...this.next(claim),
+      from: [RunStatus.RUNNING, RunStatus.SCORING],
+      to: RunStatus.QUEUED,
+      step,
+      pct: 0,
+    });
+  }
+
+  /** The claim's next step: its lease and the next number. */
+  private next(claim: Claim) {
+    claim.seq += 1;
+    return { runId: claim.runId, attempt: claim.attempt, lease: claim.lease, seq: claim.seq };
+  }
+
   private async move(t: Omit<Transition, 'at'>): Promise<boolean> {
-    const at = new Date();
-    const outcome = await this.writer.persist(transitionWrite, { ...t, at: at.toISOString() });
+    const at = new Date().toISOString();
+    const outcome = await this.writer.persist(transitionWrite, { ...t, at });
     if (outcome.status === 'DEAD_LETTERED') {
       this.log.error(
         { runId: t.runId, to: t.to, code: outcome.error.reason },
@@ -144,9 +187,10 @@ export class RunLifecycle {
       return false;
     }
     if (outcome.status === 'SAVED' && !outcome.result.applied) return false;
-    // A spooled step carries on (the replayer stores it if the attempt is still current) and is
-    // published once stored: subscribers only see what the database holds.
-    if (outcome.status === 'SAVED') await this.emit(transitionEvent({ ...t, at: at.toISOString() }));
+    // A spooled step carries on (the replayer stores it in order, if the claim still holds) and
+    // is published once stored: subscribers only see what the database holds.
+    if (outcome.status === 'SAVED')
+      await this.emit(transitionEvent({ ...t, at }, outcome.result.run?.version ?? 0));
     return true;
   }
 
@@ -158,17 +202,26 @@ export class RunLifecycle {
   }
 }
 
-function transitionEvent(t: Transition): RunEvent {
+function transitionEvent(t: Transition, version: number): RunEvent {
   return {
     runId: t.runId,
     status: t.to,
     progressStep: t.step,
     progressPct: t.pct,
     attempt: t.nextAttempt ?? t.attempt,
+    version,
     at: new Date(t.at),
   };
 }
 
-function doneEvent(runId: string, attempt: number, at: Date): RunEvent {
-  return { runId, status: RunStatus.DONE, progressStep: 'done', progressPct: 100, attempt, at };
+function doneEvent(p: { runId: string; attempt: number; at: string }, version: number): RunEvent {
+  return {
+    runId: p.runId,
+    status: RunStatus.DONE,
+    progressStep: 'done',
+    progressPct: 100,
+    attempt: p.attempt,
+    version,
+    at: new Date(p.at),
+  };
 }

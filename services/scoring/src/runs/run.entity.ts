@@ -75,7 +75,9 @@ export class ScoringRun {
     | 'createdAt'
     | 'updatedAt'
     | 'subject'
-    | 'error';
+    | 'error'
+    | 'version'
+    | 'stepSeq';
 
   @PrimaryKey({ type: 'uuid' })
   @Field(() => ID)
@@ -154,6 +156,22 @@ export class ScoringRun {
   /** The last sign of life: creation, a transition or a progress step. */
   @Property({ type: 'timestamptz', nullable: true })
   heartbeatAt: Date | null = null;
+
+  /** Transitions applied so far: events carry it, so subscribers order them without clocks. */
+  @Property({ type: 'integer' })
+  version = 0;
+
+  /** The claim of the worker executing the run, if one is. */
+  @Property({ type: 'uuid', nullable: true })
+  lease: string | null = null;
+
+  /** The last step number of that claim. */
+  @Property({ type: 'integer' })
+  stepSeq = 0;
+
+  /** The key of the last applied transition, which its read-back checks. */
+  @Property({ type: 'text', nullable: true })
+  transitionKey: string | null = null;
 
   @Property({ type: 'text', nullable: true })
   errorCode: string | null = null;

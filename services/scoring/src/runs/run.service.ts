@@ -7,6 +7,7 @@ import {
   type Logger,
   type MikroORM,
   NotFoundError,
+  nameUuid,
   paginate,
   type ReliableWriter,
 } from '@assay/kit';
@@ -29,7 +30,7 @@ export interface RunServiceDeps {
   orm: MikroORM;
   writer: ReliableWriter;
   lifecycle: RunLifecycle;
-  /** Queues an attempt; when it cannot (database away), the watchdog queues it later. */
+  /** Queues an attempt; never throws: one that cannot be sent now is sent once the database is back. */
   enqueue(runId: string, attempt: number): Promise<unknown>;
   log: Logger;
 }
@@ -66,7 +67,8 @@ export class RunService {
     // Every scorer reads a unified diff: one that names no file fails now, not as a run in ERROR.
     if (!hasFileHeader(input.subject.diff)) throw new InvalidDiffError();
     const payload: CreateRun = {
-      id: randomUUID(),
+      // A keyed run has one id however often it is asked for, stored or spooled.
+      id: input.idempotencyKey ? nameUuid(`scoring-run:${tenantId}:${input.idempotencyKey}`) : randomUUID(),
       tenantId,
       idempotencyKey: input.idempotencyKey ?? null,
       repository: input.subject.repository,
@@ -87,13 +89,7 @@ export class RunService {
     if (saved.status === 'DEAD_LETTERED') throw saved.error;
     if (saved.status === 'SPOOLED') return spooledRun(payload);
     const run = saved.result;
-    if (run.status === RunStatus.QUEUED) {
-      await this.deps
-        .enqueue(run.id, run.attempt)
-        .catch((error) =>
-          this.deps.log.warn({ runId: run.id, err: error }, 'run not queued yet; the watchdog will queue it'),
-        );
-    }
+    if (run.status === RunStatus.QUEUED) await this.deps.enqueue(run.id, run.attempt);
     return run;
   }
 

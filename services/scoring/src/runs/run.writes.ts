@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { contentHash, type WriteDefinition } from '@assay/kit';
-import { raw } from '@mikro-orm/core';
 import { RunStatus, type ScorerKind, ScoringRun } from './run.entity.ts';
 
 /** A new run, as the client asked for it. */
@@ -58,6 +57,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export const createRunWrite: WriteDefinition<CreateRun, ScoringRun> = {
   name: 'scoring.run.create',
   key: (p) => (p.idempotencyKey ? `${p.tenantId}:${p.idempotencyKey}` : p.id),
+  // A run's transitions wait behind its creation while that is still spooled.
+  orderKey: (p) => p.id,
   content: (p) => requested({ ...p, diffSha256: sha256(p.diff) }),
   async write(em, p, hash) {
     await em
@@ -83,7 +84,9 @@ export const createRunWrite: WriteDefinition<CreateRun, ScoringRun> = {
 
 /**
  * A guarded transition: applied only while the run is in one of `from` at the caller's attempt,
- * so a late write from an orphaned attempt never overwrites what happened since.
+ * so a late write from an orphaned attempt never overwrites what happened since. A worker's steps
+ * also carry its claim's `lease` and a step number: a step of an older claim, or an older step of
+ * this one (replayed late from the spool, say), matches nothing.
  */
 export interface Transition {
   runId: string;
@@ -96,6 +99,16 @@ export interface Transition {
   pct: number;
   at: string;
   error?: { code: string; message: string; retryable: boolean };
+  /**
+   * The worker's claim. With `claims`, this transition takes the run under this lease (from QUEUED,
+   * or from a claim whose heartbeat is older than `staleAfterMs`); otherwise, when set, the run
+   * must be under it.
+   */
+  lease?: string;
+  claims?: boolean;
+  staleAfterMs?: number;
+  /** The step's number within its claim (1, 2, …): applied only after every lower one. */
+  seq?: number;
 }
 
 export interface TransitionResult {
@@ -106,37 +119,77 @@ export interface TransitionResult {
 
 const TERMINAL = new Set([RunStatus.DONE, RunStatus.ERROR, RunStatus.CANCELLED]);
 
+export const transitionKey = (p: Transition) =>
+  `${p.runId}:${p.attempt}:${p.lease ?? '-'}:${p.seq ?? 0}:${p.to}:${p.at}`;
+
+/**
+ * The guard and the bookkeeping every transition of a run shares (DONE too): its version is
+ * counted, its key recorded, and its heartbeat only ever moves forward.
+ */
+export function guardedUpdate(p: Transition, set: string, setParams: unknown[]) {
+  const where: string[] = ['id = ?', 'attempt = ?', `status in (${p.from.map(() => '?').join(', ')})`];
+  const params: unknown[] = [p.runId, p.attempt, ...p.from];
+  if (p.claims) {
+    where.push(`(status = 'QUEUED' or heartbeat_at < now() - make_interval(secs => ?))`);
+    params.push((p.staleAfterMs ?? 0) / 1000);
+  } else if (p.lease) {
+    where.push('lease = ?', 'step_seq < ?');
+    params.push(p.lease, p.seq ?? 0);
+  }
+  const at = new Date(p.at);
+  const lease = p.claims
+    ? p.lease
+    : p.lease && !TERMINAL.has(p.to) && p.to !== RunStatus.QUEUED
+      ? p.lease
+      : null;
+  return {
+    sql: `update "scoring"."scoring_run" set ${set},
+            version = version + 1, transition_key = ?, lease = ?, step_seq = ?,
+            heartbeat_at = greatest(heartbeat_at, ?), updated_at = greatest(updated_at, ?)
+          where ${where.join(' and ')} returning id`,
+    params: [...setParams, transitionKey(p), lease ?? null, p.claims ? 0 : (p.seq ?? 0), at, at, ...params],
+  };
+}
+
 export const transitionWrite: WriteDefinition<Transition, TransitionResult> = {
   name: 'scoring.run.transition',
-  key: (p) => `${p.runId}:${p.attempt}:${p.to}:${p.step ?? ''}:${p.pct}`,
+  key: transitionKey,
+  orderKey: (p) => p.runId,
   content: (p) => ({ runId: p.runId, attempt: p.nextAttempt ?? p.attempt, status: p.to }),
   async write(em, p) {
     const at = new Date(p.at);
     const requeue = p.nextAttempt !== undefined;
-    await em
-      .createQueryBuilder(ScoringRun)
-      .update({
-        status: p.to,
-        attempt: p.nextAttempt ?? p.attempt,
-        progressStep: p.step,
-        // Within an attempt progress only moves forward, even when an old update is replayed late.
-        progressPct: requeue || TERMINAL.has(p.to) ? p.pct : raw('greatest(progress_pct, ?)', [p.pct]),
-        heartbeatAt: at,
-        updatedAt: at,
-        ...(p.to === RunStatus.RUNNING ? { startedAt: raw('coalesce(started_at, ?)', [at]) } : {}),
-        ...(TERMINAL.has(p.to) ? { finishedAt: at } : {}),
-        ...(p.error
-          ? { errorCode: p.error.code, errorMessage: p.error.message, errorRetryable: p.error.retryable }
-          : {}),
-      })
-      .where({ id: p.runId, attempt: p.attempt, status: { $in: p.from } })
-      .execute();
+    // Within an attempt progress only moves forward; a re-queue or an end sets it.
+    const set = [
+      'status = ?',
+      'attempt = ?',
+      'progress_step = ?',
+      requeue || TERMINAL.has(p.to) ? 'progress_pct = ?' : 'progress_pct = greatest(progress_pct, ?)',
+      ...(p.to === RunStatus.RUNNING ? ['started_at = coalesce(started_at, ?)'] : []),
+      ...(TERMINAL.has(p.to) ? ['finished_at = ?'] : []),
+      ...(p.error ? ['error_code = ?', 'error_message = ?', 'error_retryable = ?'] : []),
+    ].join(', ');
+    const params = [
+      p.to,
+      p.nextAttempt ?? p.attempt,
+      p.step,
+      p.pct,
+      ...(p.to === RunStatus.RUNNING ? [at] : []),
+      ...(TERMINAL.has(p.to) ? [at] : []),
+      ...(p.error ? [p.error.code, p.error.message, p.error.retryable] : []),
+    ];
+    const update = guardedUpdate(p, set, params);
+    await em.execute(update.sql, update.params);
   },
   async readBack(em, p) {
     const run = await em.findOne(ScoringRun, { id: p.runId });
-    const expected = transitionWrite.content(p);
-    const applied = run?.status === p.to && run.attempt === (p.nextAttempt ?? p.attempt);
-    // A guard that did not hold is an outcome, not a failed write: nothing is retried or spooled.
-    return { result: { applied, run }, content: expected, hash: contentHash(expected) };
+    // Applied iff the run's last transition is this one; then what is stored is checked against
+    // what was meant. One that did not apply (the guard did not hold) is an outcome, not a failed
+    // write: nothing is retried or spooled.
+    const applied = run?.transitionKey === transitionKey(p);
+    const content = applied
+      ? { runId: run!.id, attempt: run!.attempt, status: run!.status }
+      : transitionWrite.content(p);
+    return { result: { applied, run }, content, hash: contentHash(content) };
   },
 };

@@ -37,8 +37,8 @@ interface StalledRun {
  * Guarantees every run a terminal state: a live run whose heartbeat is older than the timeout is
  * re-queued while attempts remain, else failed. A QUEUED run whose job is waiting in the queue is
  * not stalled, however long the backlog: it is left alone and costs no attempt. One replica sweeps
- * at a time (a transaction-scoped advisory lock); the guarded transitions make an overlapping sweep
- * harmless anyway. Not a pg-boss schedule: those are cron, a minute at the finest, and a stalled
+ * at a time (a transaction-scoped advisory lock held for the whole sweep); the guarded transitions
+ * would make an overlapping sweep harmless anyway. Not a pg-boss schedule: those are cron, a minute at the finest, and a stalled
  * run should not wait that long.
  *
  * It also finishes what a process killed between a run's DONE commit and the read-back of its
@@ -75,12 +75,14 @@ export class Watchdog {
   /** One pass; returns how many runs it re-queued, queued again or failed, and scores it verified. */
   async sweep(): Promise<number> {
     const { orm, heartbeatTimeoutMs } = this.options;
-    const found = await orm.em.fork().transactional(async (em) => {
+    // The advisory lock is transaction-scoped and the whole sweep runs inside that transaction, so
+    // one replica sweeps at a time, from its query to its last action.
+    return orm.em.fork().transactional(async (em) => {
       const [lock] = await em.execute<{ locked: boolean }[]>(
         'select pg_try_advisory_xact_lock(hashtext(?)) as locked',
         ['assay:scoring:watchdog'],
       );
-      if (!lock?.locked) return undefined;
+      if (!lock?.locked) return 0;
       // Constants, not input, inlined so the planner can use the partial index on live runs'
       // heartbeats (its predicate is the same status list); the values are parameters.
       const live = LIVE_STATUSES.map((status) => `'${status}'`).join(', ');
@@ -100,15 +102,13 @@ export class Watchdog {
         },
         { orderBy: { createdAt: 'asc' }, limit: BATCH },
       );
-      return { stalled, unverified };
+      let handled = 0;
+      for (const run of stalled) {
+        if (await inRunTrace('scoring.watchdog.recover', run, () => this.recover(run))) handled++;
+      }
+      for (const score of unverified) if (await this.verify(score)) handled++;
+      return handled;
     });
-    if (!found) return 0;
-    let handled = 0;
-    for (const run of found.stalled) {
-      if (await inRunTrace('scoring.watchdog.recover', run, () => this.recover(run))) handled++;
-    }
-    for (const score of found.unverified) if (await this.verify(score)) handled++;
-    return handled;
   }
 
   /**
@@ -153,11 +153,14 @@ export class Watchdog {
       log.warn({ runId: run.id, attempt: run.attempt + 1, was: run.status }, 'stalled run re-queued');
       return true;
     }
-    const failed = await lifecycle.fail(run.id, run.attempt, {
-      code: 'HEARTBEAT_TIMEOUT',
-      message: `no progress for ${silentFor} in any of ${maxAttempts} attempts`,
-      retryable: true,
-    });
+    const failed = await lifecycle.fail(
+      { runId: run.id, attempt: run.attempt },
+      {
+        code: 'HEARTBEAT_TIMEOUT',
+        message: `no progress for ${silentFor} in any of ${maxAttempts} attempts`,
+        retryable: true,
+      },
+    );
     if (failed) log.warn({ runId: run.id, was: run.status }, 'stalled run failed');
     return failed;
   }

@@ -1,21 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { contentHash, type EntityManager, type WriteDefinition } from '@assay/kit';
 import { PersistenceState, RunStatus, ScoringRun } from '../runs/run.entity.ts';
+import { guardedUpdate } from '../runs/run.writes.ts';
 import type { ScoreResult } from '../scorers/scorer.ts';
 import { Score, scoreContent } from './score.entity.ts';
 
 export interface CompleteRun {
   runId: string;
   attempt: number;
+  /** The worker's claim and the step number of this, its last step. */
+  lease: string;
+  seq: number;
   score: ScoreResult;
   at: string;
 }
 
 export interface CompleteResult {
-  /** False when the run had left SCORING at this attempt (cancelled or re-queued): no score stored. */
+  /** False when the run had left SCORING under this claim (cancelled, re-queued): no score stored. */
   applied: boolean;
   score: Score | null;
+  /** The run's version after DONE (when applied). */
+  version: number | null;
 }
+
+const asTransition = (p: CompleteRun) => ({
+  runId: p.runId,
+  attempt: p.attempt,
+  from: [RunStatus.SCORING],
+  to: RunStatus.DONE,
+  step: 'done',
+  pct: 100,
+  at: p.at,
+  lease: p.lease,
+  seq: p.seq,
+});
 
 /**
  * The end of a successful run, in one transaction: the run becomes DONE (guarded by status and
@@ -25,22 +43,17 @@ export interface CompleteResult {
 export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
   name: 'scoring.run.complete',
   key: (p) => p.runId,
+  orderKey: (p) => p.runId,
   content: (p) => scoreContent(p.runId, p.score),
   async write(em, p, hash) {
     const at = new Date(p.at);
-    const moved = await em
-      .createQueryBuilder(ScoringRun)
-      .update({
-        status: RunStatus.DONE,
-        progressStep: 'done',
-        progressPct: 100,
-        finishedAt: at,
-        heartbeatAt: at,
-        updatedAt: at,
-      })
-      .where({ id: p.runId, attempt: p.attempt, status: RunStatus.SCORING })
-      .execute('run');
-    if (!moved.affectedRows) return;
+    const update = guardedUpdate(
+      asTransition(p),
+      `status = 'DONE', progress_step = 'done', progress_pct = 100, finished_at = ?`,
+      [at],
+    );
+    const moved = await em.execute<{ id: string }[]>(update.sql, update.params);
+    if (moved.length === 0) return;
     await em
       .createQueryBuilder(Score)
       .insert({ id: randomUUID(), runId: p.runId, ...p.score, contentHash: hash, createdAt: at })
@@ -50,14 +63,20 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
   },
   async readBack(em, p) {
     const score = await em.findOne(Score, { runId: p.runId });
-    if (score)
+    if (score) {
+      const run = await em.findOne(ScoringRun, { id: p.runId }, { fields: ['version'] });
       return {
-        result: { applied: true, score },
+        result: { applied: true, score, version: run?.version ?? null },
         content: scoreContent(p.runId, score),
         hash: score.contentHash,
       };
+    }
     const expected = scoreContent(p.runId, p.score);
-    return { result: { applied: false, score: null }, content: expected, hash: contentHash(expected) };
+    return {
+      result: { applied: false, score: null, version: null },
+      content: expected,
+      hash: contentHash(expected),
+    };
   },
   // After a replay from the spool too.
   async markVerified(em, p, stored) {
