@@ -4,6 +4,7 @@ export { type VariableName, variables } from './config/variables.ts';
 export { EmbeddedPostgres } from './database/embedded-postgres.ts';
 export { createOrm, describeUrl, type EntityManager, MikroORM, migrate } from './database/orm.ts';
 export { isUuid, paginate } from './database/paginate.ts';
+export { untilDatabaseAnswers } from './database/until-available.ts';
 export { AppError, BadUserInputError, NotFoundError } from './errors.ts';
 export {
   type Connection,
@@ -43,7 +44,8 @@ export {
 } from './persistence/reliable-writer.ts';
 export { Spool, type SpoolRecord } from './persistence/spool.ts';
 export { SpoolReplayer } from './persistence/spool-replayer.ts';
-export { channelFor, MAX_NOTIFY_BYTES, PgPubSub } from './pubsub/pg-pubsub.ts';
+export { type FollowOptions, followLatest } from './pubsub/follow.ts';
+export { channelFor, MAX_NOTIFY_BYTES, PgPubSub, type SubscribeOptions } from './pubsub/pg-pubsub.ts';
 export {
   type App,
   type AppDeps,

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { createLogger } from '../src/logging/logger.ts';
 import { channelFor, MAX_NOTIFY_BYTES, PgPubSub } from '../src/pubsub/pg-pubsub.ts';
 import { createTestDatabase } from '../src/testing/database.ts';
+import { PgFaultProxy } from '../src/testing/pg-fault-proxy.ts';
 
 // Two PgPubSub instances on one database stand for two replicas of a service.
 
@@ -164,7 +165,7 @@ describe('PgPubSub (two replicas, real PostgreSQL)', () => {
     const listenerPid = async (): Promise<number | undefined> => {
       const { rows } = await admin.query<{ pid: number }>(
         `select pid from pg_stat_activity where datname = current_database()
-           and application_name = 'assay-pubsub-listen' and query ilike 'listen%'`,
+           and application_name = 'assay-pubsub-listen' and (query ilike 'listen%' or query = 'select 1')`,
       );
       assert.ok(rows.length <= 1, 'only B listens');
       return rows[0]?.pid;
@@ -204,6 +205,63 @@ describe('PgPubSub (two replicas, real PostgreSQL)', () => {
     } finally {
       await c.close();
       proxy.down();
+      await proxy.close();
+    }
+  });
+
+  it('a LISTEN connection that goes silent (packets dropped, nothing closed) is replaced, and subscribers are told to re-read', async () => {
+    const target = new URL(database.url);
+    const proxy = await PgFaultProxy.start({ host: target.hostname, port: Number(target.port) });
+    const c = new PgPubSub({
+      connectionString: proxy.urlFor(database.url),
+      log,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 100,
+      livenessIntervalMs: 200,
+      livenessTimeoutMs: 300,
+    });
+    try {
+      let resumed = 0;
+      const events = c.subscribe<string>('deaf', undefined, { onResume: () => resumed++ });
+      await c.listen('deaf');
+      assert.equal(
+        proxy.blackhole((name) => name === 'assay-pubsub-listen'),
+        1,
+      );
+      await a.publish('deaf', 'lost'); // into the black hole
+      for (let i = 0; i < 100 && resumed === 0; i++) await sleep(50);
+      assert.equal(resumed, 1, 'told to re-read once the connection was replaced');
+      await c.listen('deaf');
+      await a.publish('deaf', 'heard');
+      assert.deepEqual(await take(events, 1), ['heard']);
+      await events.return?.();
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
+  });
+
+  it('a NOTIFY that hangs times out, and the next one goes out on a new connection', async () => {
+    const target = new URL(database.url);
+    const proxy = await PgFaultProxy.start({ host: target.hostname, port: Number(target.port) });
+    const c = new PgPubSub({ connectionString: proxy.urlFor(database.url), log, publishTimeoutMs: 300 });
+    try {
+      const events = b.subscribe<string>('hung');
+      await b.listen('hung');
+      await c.publish('hung', 'first');
+      assert.equal(
+        proxy.blackhole((name) => name === 'assay-pubsub-notify'),
+        1,
+      );
+      const started = Date.now();
+      await assert.rejects(c.publish('hung', 'stuck'), /longer than 300 ms/);
+      assert.ok(Date.now() - started < 5000, 'the publisher was not held up');
+      await sleep(1100); // publications fail fast for a moment after a failure
+      await c.publish('hung', 'after');
+      assert.deepEqual(await take(events, 2), ['first', 'after']);
+      await events.return?.();
+    } finally {
+      await c.close();
       await proxy.close();
     }
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningService } from '@assay/kit';
-import { FakeOpenAI, gql, startReplica } from '@assay/kit/testing';
+import { FakeOpenAI, gql, PgFaultProxy, startReplica } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { FaultDb } from '../../kit/test/support/fault-db.ts';
@@ -35,8 +35,8 @@ after(async () => {
   await db?.destroy();
 });
 
-const replica = (env: NodeJS.ProcessEnv = {}) =>
-  startReplica(scoringService, db.url, {
+const replica = (env: NodeJS.ProcessEnv = {}, url = db.url) =>
+  startReplica(scoringService, url, {
     OPENAI_API_KEY: 'sk-test',
     OPENAI_BASE_URL: openai.url,
     ASSAY_DB_CONNECT_TIMEOUT_MS: '500',
@@ -207,6 +207,60 @@ describe('runs across outages and restarts (a PostgreSQL this file stops)', { ti
     } finally {
       await db.server.start();
       await service.stop();
+    }
+  });
+
+  it('the pub/sub connections blackholed mid-run: transitions go on, and a subscriber still reaches DONE', async () => {
+    openai.reset();
+    openai.otherwise(() => ({ ...SCORE, delayMs: 1500 }));
+    const proxy = await PgFaultProxy.start({ host: '127.0.0.1', port: db.port });
+    const service = await replica({ ASSAY_SCORING_CONCURRENCY: '4' }, proxy.urlFor(db.url));
+    try {
+      const [watched] = await startRuns(service, 1, 'LLM', 'blackhole-watched');
+      const watching = follow(service, [watched!]);
+      await openai.waitForRequests(1, 30_000);
+      // Both the NOTIFY and the LISTEN connection stop passing packets, and nothing is closed.
+      assert.equal(
+        proxy.blackhole((name) => name?.startsWith('assay-pubsub') ?? false),
+        2,
+      );
+      const later = await startRuns(service, 3, 'RULES', 'blackhole-later');
+      // Every transition after the blackhole publishes into it; none of them may wait on it.
+      await waitUntilAll(later, (r) => r.status === 'DONE' && r.verified, 20_000);
+      const deadline = Date.now() + 30_000;
+      const last = () => watching.seen.get(watched!)!.at(-1)?.status;
+      while (last() !== 'DONE' && Date.now() < deadline) await sleep(100);
+      assert.equal(last(), 'DONE', `the subscriber saw ${JSON.stringify(watching.seen.get(watched!))}`);
+      watching.assertNeverBackwards();
+      watching.close();
+    } finally {
+      await service.stop();
+      await proxy.close();
+    }
+  });
+
+  it('a worker whose own database connections are refused after fetching jobs waits for them, and scores its runs once they are back', async () => {
+    const proxy = await PgFaultProxy.start({ host: '127.0.0.1', port: db.port });
+    const api = await replica({ ASSAY_SCORING_CONCURRENCY: '0' });
+    const worker = await replica({ ASSAY_SCORING_CONCURRENCY: '2' }, proxy.urlFor(db.url));
+    try {
+      // The worker's job queue still reaches PostgreSQL (pg-boss fetches and could settle jobs);
+      // its service connections do not, so reading a fetched run fails, longer than pg-boss's
+      // retries of a failed job last (1 + 2 + 4 s).
+      proxy.refuse((name) => name === 'assay-scoring');
+      const ids = await startRuns(api, 4, 'RULES', 'worker-cut');
+      await sleep(12_000);
+      proxy.allow();
+      const rows = await waitUntilAll(ids, (r) => r.status === 'DONE' && r.verified, 20_000);
+      assert.deepEqual(
+        rows.filter((r) => r.attempt !== 0).map((r) => r.id),
+        [],
+        'no attempt charged',
+      );
+    } finally {
+      await worker.stop();
+      await api.stop();
+      await proxy.close();
     }
   });
 });

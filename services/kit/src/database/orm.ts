@@ -35,6 +35,8 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     pool: { min: 0, max: options.poolMax ?? 10 },
     // A dead server must fail an attempt quickly (then the write path retries or spools), not hang it.
     driverOptions: {
+      // Names the service's connections in pg_stat_activity (pg-boss and the pub/sub name theirs).
+      application_name: `assay-${options.schema}`,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
       statement_timeout: options.statementTimeoutMs ?? 15000,
       onPoolCreated: releaseDroppedConnections,

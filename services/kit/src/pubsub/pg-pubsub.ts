@@ -15,6 +15,21 @@ export interface PgPubSubOptions {
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
   connectTimeoutMs?: number;
+  /** Longest one NOTIFY may take; past it the event is lost and its connection replaced. */
+  publishTimeoutMs?: number;
+  /** Events waiting for the NOTIFY connection; a publication beyond it is refused at once. */
+  maxPendingPublications?: number;
+  /** How often the LISTEN connection must answer a query to count as alive, and how soon. */
+  livenessIntervalMs?: number;
+  livenessTimeoutMs?: number;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Called when the LISTEN connection is back after it was lost: events published meanwhile were
+   * missed, so the subscriber should read the current state again.
+   */
+  onResume?: () => void;
 }
 
 /** What crosses NOTIFY: the routing id travels in the payload, so one channel serves a whole topic. */
@@ -40,17 +55,25 @@ export function channelFor(topic: string): string {
  * subscribers of every replica, this one included: local delivery goes through PostgreSQL too.
  *
  * - One LISTEN connection per process, opened on the first subscription, one channel per topic
- *   (ids are routed here, not by channel, so the LISTEN count stays constant). When it drops it is
- *   reopened with capped exponential backoff and every channel is LISTENed again; subscriptions
- *   survive, but events published while it was down are lost (NOTIFY is not durable).
- * - Publishing is serialised through one pooled connection, so one process's events arrive in the
- *   order it published them. Payloads are JSON (a Date arrives as an ISO string).
+ *   (ids are routed here, not by channel, so the LISTEN count stays constant). It must answer a
+ *   query every `livenessIntervalMs`, so a path that silently drops packets is noticed in seconds,
+ *   not after TCP gives up. When it drops it is reopened with capped exponential backoff and every
+ *   channel is LISTENed again; subscriptions survive, and each is told (`onResume`) that events
+ *   published while it was down were missed (NOTIFY is not durable).
+ * - Publishing is serialised through one connection, so one process's events arrive in the order
+ *   it published them. Each NOTIFY is bounded by `publishTimeoutMs` (a hung connection is
+ *   destroyed and replaced), the backlog is bounded, and after a failure publications fail fast
+ *   for a moment instead of queueing behind an outage: a publisher is never held up for long.
+ *   Payloads are JSON (a Date arrives as an ISO string).
  * - Each subscriber has a bounded buffer; a slow reader loses its *oldest* events (logged), which
  *   suits progress: the latest state is the one that matters, and a publisher is never held up.
  */
 export class PgPubSub implements PubSub {
   private readonly log: Logger;
-  private readonly pool: pg.Pool;
+  private notifier: pg.Client | undefined;
+  private pendingPublications = 0;
+  /** After a failed NOTIFY, publications fail at once until then. */
+  private failingUntil = 0;
   private readonly subscribers = new Map<string, Set<Subscriber>>();
   /** channel -> topic, for every topic that has ever had a subscriber. */
   private readonly channels = new Map<string, string>();
@@ -65,21 +88,13 @@ export class PgPubSub implements PubSub {
 
   constructor(private readonly options: PgPubSubOptions) {
     this.log = options.log.child({ component: 'pubsub' });
-    this.pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: 1,
-      keepAlive: true,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      application_name: 'assay-pubsub-notify',
-    });
-    // An idle pooled connection that dies is replaced on next use; without a listener it would crash.
-    this.pool.on('error', (error) => this.log.warn({ err: error }, 'NOTIFY connection lost'));
   }
 
   /**
    * Publishes to every replica; `id` narrows it to the subscribers that asked for that id. Resolves
-   * once PostgreSQL has accepted it; rejects (nobody receives it) when it is too big or the database
-   * is unreachable. Await it or catch it.
+   * once PostgreSQL has accepted it; rejects (nobody receives it) when it is too big, the database
+   * is unreachable or slow past `publishTimeoutMs`, or the backlog is full. Catch it; a caller on a
+   * critical path need not await it (events of one process still go out in order).
    */
   async publish(topic: string, ...args: Publication): Promise<void> {
     if (this.closed) throw new Error('the pub/sub is closed');
@@ -93,19 +108,77 @@ export class PgPubSub implements PubSub {
         `an event on ${topic} is ${bytes} bytes as JSON; NOTIFY carries at most ${MAX_NOTIFY_BYTES}: publish an id and let subscribers read the rest`,
       );
     }
-    const sent = this.tail.then(() => this.pool.query('select pg_notify($1, $2)', [channelFor(topic), text]));
+    if (this.pendingPublications >= (this.options.maxPendingPublications ?? 10_000)) {
+      throw new AppError(
+        'PUBSUB_BACKLOG_FULL',
+        `too many events waiting to be published; one on ${topic} is dropped`,
+      );
+    }
+    this.pendingPublications++;
+    const sent = this.tail
+      .then(() => this.notify(channelFor(topic), text))
+      .finally(() => {
+        this.pendingPublications--;
+      });
     this.tail = sent.catch(() => undefined);
     await sent;
   }
 
+  /** One NOTIFY on the publishing connection, opened on demand and destroyed when it fails or hangs. */
+  private async notify(channel: string, text: string): Promise<void> {
+    if (this.closed) throw new Error('the pub/sub is closed');
+    if (Date.now() < this.failingUntil) {
+      throw new AppError('PUBSUB_UNAVAILABLE', 'publishing is failing: event dropped', true);
+    }
+    const timeoutMs = this.options.publishTimeoutMs ?? 2000;
+    try {
+      this.notifier ??= await this.connectNotifier();
+      await withTimeout(
+        this.notifier.query('select pg_notify($1, $2)', [channel, text]),
+        timeoutMs,
+        'NOTIFY',
+      );
+    } catch (error) {
+      this.failingUntil = Date.now() + Math.min(timeoutMs, 1000);
+      if (this.notifier) destroy(this.notifier);
+      this.notifier = undefined;
+      throw error;
+    }
+  }
+
+  private async connectNotifier(): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      keepAlive: true,
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5000,
+      application_name: 'assay-pubsub-notify',
+    });
+    client.on('error', (error) => {
+      this.log.warn({ err: error }, 'NOTIFY connection lost');
+      if (this.notifier === client) this.notifier = undefined;
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      destroy(client);
+      throw error;
+    }
+    return client;
+  }
+
   /** Events of `topic` (published with this `id`, or without one when `id` is absent), as published. */
-  subscribe<T = unknown>(topic: string, id?: string | number): AsyncIterableIterator<T> {
+  subscribe<T = unknown>(
+    topic: string,
+    id?: string | number,
+    options: SubscribeOptions = {},
+  ): AsyncIterableIterator<T> {
     this.ensureChannel(topic);
     const subscriber = new Subscriber(
       id === undefined ? undefined : String(id),
       this.options.bufferSize ?? 256,
       this.log.child({ topic }),
       (s) => this.subscribers.get(topic)?.delete(s),
+      options.onResume,
     );
     const set = this.subscribers.get(topic) ?? new Set();
     this.subscribers.set(topic, set.add(subscriber));
@@ -138,7 +211,8 @@ export class PgPubSub implements PubSub {
     await this.client?.end().catch(() => undefined);
     await this.loop;
     await this.tail;
-    await this.pool.end();
+    if (this.notifier) await endOrDestroy(this.notifier, 1000);
+    this.notifier = undefined;
   }
 
   private ensureChannel(topic: string): string {
@@ -185,9 +259,12 @@ export class PgPubSub implements PubSub {
               'LISTEN connection back; events published while it was down were missed',
             );
           }
+          if (lostAt !== undefined) this.resumeSubscribers();
           failures = 0;
           lostAt = undefined;
+          const liveness = this.watchLiveness(client);
           const error = await ended;
+          clearInterval(liveness);
           if (!this.closed) this.log.warn({ err: error }, 'LISTEN connection lost; reconnecting');
           lostAt = Date.now();
         }
@@ -196,12 +273,39 @@ export class PgPubSub implements PubSub {
       }
       this.client = undefined;
       this.listened.clear();
-      await client.end().catch(() => undefined);
+      await endOrDestroy(client, 1000);
       if (this.closed) break;
       // Jitter keeps replicas that lost the database together from reconnecting together.
       const ceiling = Math.min(maxMs, minMs * 2 ** failures++);
       await this.sleep(ceiling / 2 + (Math.random() * ceiling) / 2);
     }
+  }
+
+  /**
+   * The LISTEN connection answers a query every interval or is destroyed (and so reopened): a
+   * connection can stay open while nothing reaches it any more, and would then deliver nothing.
+   */
+  private watchLiveness(client: pg.Client): NodeJS.Timeout {
+    const intervalMs = this.options.livenessIntervalMs ?? 5000;
+    const timeoutMs = this.options.livenessTimeoutMs ?? 3000;
+    let checking = false;
+    return setInterval(() => {
+      if (checking || this.closed) return;
+      checking = true;
+      withTimeout(client.query('select 1'), timeoutMs, 'LISTEN liveness check')
+        .catch((error) => {
+          this.log.warn({ err: error }, 'LISTEN connection unresponsive; reconnecting');
+          destroy(client);
+          client.emit('end');
+        })
+        .finally(() => {
+          checking = false;
+        });
+    }, intervalMs).unref();
+  }
+
+  private resumeSubscribers(): void {
+    for (const set of this.subscribers.values()) for (const subscriber of set) subscriber.resume();
   }
 
   private async listenAll(client: pg.Client): Promise<void> {
@@ -256,7 +360,17 @@ class Subscriber implements AsyncIterableIterator<unknown> {
     private readonly capacity: number,
     private readonly log: Logger,
     private readonly onEnd: (subscriber: Subscriber) => void,
+    private readonly onResume: (() => void) | undefined,
   ) {}
+
+  resume(): void {
+    if (this.ended || !this.onResume) return;
+    try {
+      this.onResume();
+    } catch (error) {
+      this.log.warn({ err: error }, 'a subscriber failed to resume');
+    }
+  }
 
   push(value: unknown): void {
     const reader = this.readers.shift();
@@ -305,4 +419,21 @@ class Subscriber implements AsyncIterableIterator<unknown> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+/** Closes a client's socket at once: `end()` waits for the server, which may never answer. */
+function destroy(client: pg.Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+async function endOrDestroy(client: pg.Client, ms: number): Promise<void> {
+  await withTimeout(client.end(), ms, 'closing a connection').catch(() => destroy(client));
 }

@@ -1,4 +1,4 @@
-import { AppError, classifyDbError, type Logger, type MikroORM } from '@assay/kit';
+import { AppError, classifyDbError, type Logger, type MikroORM, untilDatabaseAnswers } from '@assay/kit';
 import type { Job, PgBoss } from 'pg-boss';
 import { LIVE_STATUSES, type ScorerKind, ScoringRun } from '../runs/run.entity.ts';
 import { endsAttempt } from '../runs/run-events.ts';
@@ -17,6 +17,9 @@ export interface ScoreWorkerOptions {
   retryLimit: number;
 }
 
+/** Longest a stopping worker waits for the database to take a handed-back job's failure. */
+const HAND_BACK_WAIT_MS = 3000;
+
 /** Why an attempt stopped working: someone else now owns the run. */
 class RunMovedError extends Error {}
 /** Why an attempt stopped working: this process is stopping, and hands the run back. */
@@ -26,6 +29,7 @@ class ShuttingDownError extends Error {}
 export class ScoreWorker {
   /** Attempts running in this process, so a cancel or re-queue seen on the event bus stops them. */
   private readonly active = new Map<string, { attempt: number; controller: AbortController }>();
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: ScoreWorkerOptions) {}
 
@@ -63,6 +67,7 @@ export class ScoreWorker {
    * is up. A deploy costs a run no attempt and no wait for the watchdog.
    */
   async stop(): Promise<void> {
+    this.stopping.abort();
     for (const { controller } of this.active.values())
       controller.abort(new ShuttingDownError('shutting down'));
     await this.options.boss.offWork(SCORE_QUEUE, { wait: true });
@@ -78,7 +83,12 @@ export class ScoreWorker {
   async execute(job: Job<ScoreJob>): Promise<void> {
     const { runId, attempt } = job.data;
     const { orm, lifecycle, log } = this.options;
-    const run = await orm.em.fork().findOne(ScoringRun, { id: runId }, { populate: ['diff'] });
+    // While PostgreSQL is away nothing can be recorded, pg-boss's own settling of this job
+    // included: a job that failed now would stay active, unclaimed, until it expires. So wait.
+    const run = await untilDatabaseAnswers(
+      () => orm.em.fork().findOne(ScoringRun, { id: runId }, { populate: ['diff'] }),
+      { signal: this.stopping.signal },
+    );
     // A job for an attempt that is over (re-queued, cancelled, finished) has nothing to do.
     if (!run || run.attempt !== attempt || !LIVE_STATUSES.includes(run.status)) return;
     const claim = await lifecycle.claim(runId, attempt);
@@ -116,6 +126,7 @@ export class ScoreWorker {
           'scoring attempt failed; retrying',
         );
         await lifecycle.retryLater(claim, failure);
+        await this.databaseAnswers(this.stopping.signal); // so pg-boss can record the retry
         throw error;
       }
       log.warn({ runId, attempt, code: failure.code }, 'scoring run failed');
@@ -133,8 +144,17 @@ export class ScoreWorker {
     if (!(signal.reason instanceof ShuttingDownError)) return;
     if (await this.options.lifecycle.handBack(claim)) {
       this.options.log.info({ runId: claim.runId, attempt: claim.attempt }, 'run handed back at shutdown');
+      // Briefly, so pg-boss can record the job's failure (and so its retry) before we exit.
+      await this.databaseAnswers(AbortSignal.timeout(HAND_BACK_WAIT_MS));
       throw signal.reason;
     }
+  }
+
+  /** Resolves once the database answers, or `signal` ends the wait. */
+  private async databaseAnswers(signal: AbortSignal): Promise<void> {
+    await untilDatabaseAnswers(() => this.options.orm.em.getConnection().execute('select 1'), {
+      signal,
+    }).catch(() => undefined);
   }
 }
 

@@ -1,4 +1,4 @@
-import { BadUserInputError, isUuid, NotFoundError, type PgPubSub } from '@assay/kit';
+import { BadUserInputError, followLatest, isUuid, type PgPubSub } from '@assay/kit';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { progressOf, ScoringProgress } from './progress.ts';
 import { LIVE_STATUSES, type ScoringRun } from './run.entity.ts';
@@ -11,45 +11,8 @@ type PublishedEvent = Omit<RunEvent, 'at'> & { at: string | Date };
 export interface ProgressResolverDeps {
   pubSub: PgPubSub;
   runs: { find(id: string): Promise<ScoringRun | null> };
-}
-
-/**
- * `current` first, then the live events newer than it, completing after a final status.
- * `return()` unsubscribes at once, even while waiting for an event (an async generator would wait).
- */
-function startingWith(
-  current: RunEvent,
-  live: AsyncIterableIterator<PublishedEvent>,
-): AsyncIterableIterator<PublishedEvent> {
-  let first: PublishedEvent | undefined = current;
-  let last: PublishedEvent | undefined;
-  const done = async (): Promise<IteratorResult<PublishedEvent>> => {
-    await live.return?.();
-    return { value: undefined, done: true };
-  };
-  return {
-    async next() {
-      if (last && !LIVE_STATUSES.includes(last.status)) return done();
-      if (first) {
-        last = first;
-        first = undefined;
-        return { value: last, done: false };
-      }
-      for (;;) {
-        const result = await live.next();
-        if (result.done) return result;
-        // Older events are already part of `current`, which was read after they were stored.
-        if (new Date(result.value.at) > current.at) {
-          last = result.value;
-          return result;
-        }
-      }
-    },
-    return: done,
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  /** How long a live run may stay silent before its state is read again (see followLatest). */
+  silenceMs?: number;
 }
 
 async function follow(
@@ -57,22 +20,25 @@ async function follow(
   runId: string,
 ): Promise<AsyncIterableIterator<PublishedEvent>> {
   if (!isUuid(runId)) throw new BadUserInputError(`runId ${JSON.stringify(runId)} is not a UUID`);
-  const live = deps.pubSub.subscribe<PublishedEvent>(RUN_PROGRESS, runId);
-  try {
-    // Listening before reading the run: whatever is published meanwhile waits in `live`.
-    await deps.pubSub.listen(RUN_PROGRESS);
-    const run = await deps.runs.find(runId);
-    if (!run) throw new NotFoundError('scoring run', runId);
-    return startingWith(progressOf(run), live);
-  } catch (error) {
-    await live.return?.();
-    throw error;
-  }
+  return followLatest<PublishedEvent>({
+    pubSub: deps.pubSub,
+    topic: RUN_PROGRESS,
+    id: runId,
+    what: 'scoring run',
+    read: async () => {
+      const run = await deps.runs.find(runId);
+      return run ? progressOf(run) : null;
+    },
+    version: (event) => event.version,
+    final: (event) => !LIVE_STATUSES.includes(event.status),
+    silenceMs: deps.silenceMs,
+  });
 }
 
 /**
  * `scoringRunProgress(runId)`: the run's current state at once (a late subscriber is not left
- * blank), then every transition and progress step any replica publishes. A factory, because
+ * blank), then every newer transition and progress step any replica publishes, by the run's stored
+ * version; a lost event is made good by reading the run again. A factory, because
  * type-graphql hands a `subscribe` function no resolver instance: the class closes over its deps.
  */
 export function createProgressResolver(deps: ProgressResolverDeps): object {

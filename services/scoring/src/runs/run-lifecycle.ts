@@ -107,7 +107,7 @@ export class RunLifecycle {
     // Spooled: stored when the replayer gets to it (in order, behind the run's earlier steps),
     // unless the run has moved on by then; published then (see the constructor), so subscribers
     // never see a DONE the database may not keep.
-    if (saved.status === 'SAVED') await this.emit(doneEvent(payload, saved.result.version ?? 0));
+    if (saved.status === 'SAVED') this.emit(doneEvent(payload, saved.result.version ?? 0));
     return true;
   }
 
@@ -190,13 +190,17 @@ export class RunLifecycle {
     // A spooled step carries on (the replayer stores it in order, if the claim still holds) and
     // is published once stored: subscribers only see what the database holds.
     if (outcome.status === 'SAVED')
-      await this.emit(transitionEvent({ ...t, at }, outcome.result.run?.version ?? 0));
+      this.emit(transitionEvent({ ...t, at }, outcome.result.run?.version ?? 0));
     return true;
   }
 
-  private async emit(event: RunEvent): Promise<void> {
-    // Progress is a courtesy to watchers; the stored state is the truth, so a lost event is logged.
-    await this.publish(event).catch((error) =>
+  /**
+   * Not awaited: publishing is off the transition's critical path, so a slow or hung NOTIFY never
+   * holds up a run. Progress is a courtesy to watchers; the stored state is the truth (followers
+   * read it again when an event goes missing), so a lost event is only logged.
+   */
+  private emit(event: RunEvent): void {
+    this.publish(event).catch((error) =>
       this.log.warn({ runId: event.runId, err: error }, 'run event not published'),
     );
   }
