@@ -49,4 +49,14 @@ describe('review runs (real PostgreSQL)', () => {
       ['Same', 'Cache scores per commit'],
     );
   });
+
+  it('concurrent starts with one idempotency key all answer the same run, none an internal error', async () => {
+    const input = { idea: 'Race for one key', idempotencyKey: 'raced-key' };
+    const results = await Promise.all(Array.from({ length: 10 }, () => gql(service.url, START, { input })));
+    assert.deepEqual(
+      results.flatMap((r) => r.errors ?? []),
+      [],
+    );
+    assert.equal(new Set(results.map((r) => r.data!.startReview.id)).size, 1);
+  });
 });

@@ -1,4 +1,5 @@
 import { BadUserInputError, isUuid, type MikroORM, paginate } from '@assay/kit';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { trace } from '@opentelemetry/api';
 import { ReviewRun } from './review-run.entity.ts';
 import type { StartReviewInput } from './review-run.inputs.ts';
@@ -22,7 +23,17 @@ export class ReviewRunService {
       idempotencyKey: input.idempotencyKey ?? null,
       traceId: trace.getActiveSpan()?.spanContext().traceId ?? null,
     });
-    await em.flush();
+    try {
+      await em.flush();
+    } catch (error) {
+      // Two requests with one key raced: the other stored it first, and that is the answer.
+      if (!(error instanceof UniqueConstraintViolationException) || !input.idempotencyKey) throw error;
+      const stored = await this.orm.em
+        .fork()
+        .findOne(ReviewRun, { tenantId, idempotencyKey: input.idempotencyKey });
+      if (!stored) throw error;
+      return stored;
+    }
     return run;
   }
 
