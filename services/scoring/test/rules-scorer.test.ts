@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BadUserInputError } from '@assay/kit';
+import { type DiffFile, InvalidDiffError, parseDiff } from '../src/scorers/parse-diff.ts';
 import { WEIGHTS } from '../src/scorers/rules/criteria.ts';
-import { type DiffFile, parseDiff } from '../src/scorers/rules/parse-diff.ts';
 import { MAX_REPORTED_PER_FILE_AND_RULE } from '../src/scorers/rules/rules.ts';
-import { InvalidDiffError, RulesScorer } from '../src/scorers/rules/rules-scorer.ts';
+import { RulesScorer } from '../src/scorers/rules/rules-scorer.ts';
 import type { ScoreContext, ScoreResult } from '../src/scorers/scorer.ts';
 
 /** A new file holding `lines`. */

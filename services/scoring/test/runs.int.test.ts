@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { transitionWriteFor } from '@assay/kit/runs';
 import { gql, startTestService } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { scoringService } from '../src/app.ts';
+import { SCORING_RUNS } from '../src/lifecycle/scoring-runs.ts';
 import { RunStatus } from '../src/runs/run.entity.ts';
-import { transitionWrite } from '../src/runs/run.writes.ts';
 
 const START = `mutation Start($input: StartScoringRunInput!) {
   startScoringRun(input: $input) { id status progressPct attempt scorer idempotencyKey persistence
@@ -164,7 +165,7 @@ describe('scoring runs (real PostgreSQL)', () => {
 
       // The database "away": the cancel is spooled, not stored, and nobody is told yet.
       const isolation = service.writer.policy.breaker.isolate();
-      const spooled = await service.writer.persist(transitionWrite, {
+      const spooled = await service.writer.persist(transitionWriteFor(SCORING_RUNS), {
         runId: id,
         attempt: 0,
         from: [RunStatus.QUEUED],

@@ -1,7 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { RunStatus, type ScoringRun } from './run.entity.ts';
-import type { RunEvent } from './run-lifecycle.ts';
+import { RunStatus } from './run.entity.ts';
 
 @ObjectType({ description: 'A run as it was at one moment: after a transition or a progress step.' })
 export class ScoringProgress {
@@ -22,17 +21,4 @@ export class ScoringProgress {
 
   @Field(() => GraphQLDateTime)
   at!: Date;
-}
-
-/** The stored state of a run as an event: what a subscriber sees first. */
-export function progressOf(run: ScoringRun): RunEvent {
-  return {
-    runId: run.id,
-    status: run.status,
-    progressStep: run.progressStep,
-    progressPct: run.progressPct,
-    attempt: run.attempt,
-    version: run.version,
-    at: run.updatedAt,
-  };
 }

@@ -11,16 +11,15 @@ import {
   paginate,
   type ReliableWriter,
 } from '@assay/kit';
+import type { RunLifecycle } from '@assay/kit/runs';
 import type { FilterQuery } from '@mikro-orm/core';
 import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
-import { hasFileHeader } from '../scorers/rules/parse-diff.ts';
-import { InvalidDiffError } from '../scorers/rules/rules-scorer.ts';
+import { hasFileHeader, InvalidDiffError } from '../scorers/parse-diff.ts';
 import { Score } from '../scores/score.entity.ts';
 import { LIVE_STATUSES, PersistenceState, RunStatus, ScoringRun } from './run.entity.ts';
 import type { ScoringRunFilter, StartScoringRunInput } from './run.inputs.ts';
 import { type CreateRun, createRunWrite, newRunColumns } from './run.writes.ts';
-import type { RunLifecycle } from './run-lifecycle.ts';
 
 export interface RunServiceOptions {
   maxDiffBytes: number;

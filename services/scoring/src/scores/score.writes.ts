@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { contentHash, type EntityManager, type WriteDefinition } from '@assay/kit';
+import { type ClaimStep, type FinalResult, guardedUpdate } from '@assay/kit/runs';
+import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
 import { PersistenceState, RunStatus, ScoringRun } from '../runs/run.entity.ts';
-import { guardedUpdate } from '../runs/run.writes.ts';
 import type { ScoreResult } from '../scorers/scorer.ts';
 import { Score, scoreContent } from './score.entity.ts';
 
-export interface CompleteRun {
-  runId: string;
-  attempt: number;
-  /** The worker's claim and the step number of this, its last step. */
-  lease: string;
-  seq: number;
+/** The run's last step under its worker's claim, with its score. */
+export interface CompleteRun extends ClaimStep {
   score: ScoreResult;
-  at: string;
 }
 
-export interface CompleteResult {
-  /** False when the run had left SCORING under this claim (cancelled, re-queued): no score stored. */
-  applied: boolean;
+export interface CompleteResult extends FinalResult {
+  /** Null when the run had left SCORING under this claim (cancelled, re-queued): no score stored. */
   score: Score | null;
-  /** The run's version after DONE (when applied). */
-  version: number | null;
 }
 
 const asTransition = (p: CompleteRun) => ({
@@ -48,6 +41,7 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
   async write(em, p, hash) {
     const at = new Date(p.at);
     const update = guardedUpdate(
+      SCORING_RUNS,
       asTransition(p),
       `status = 'DONE', progress_step = 'done', progress_pct = 100, finished_at = ?`,
       [at],

@@ -2,9 +2,10 @@
  * The criteria, each scored 0–10 by a fixed table so that a score can be explained in one line.
  * Lockfiles and build output are left out of size, spread and tests: nobody reviews them line by line.
  */
+
+import type { DiffFile } from '../parse-diff.ts';
 import type { CriterionScore, Violation, ViolationSeverity } from '../scorer.ts';
 import { directoryOf, isBuildOutput, isLockfile, isTestFile, languageOf } from './classify.ts';
-import type { DiffFile } from './parse-diff.ts';
 
 export const WEIGHTS = {
   change_size: 0.15,

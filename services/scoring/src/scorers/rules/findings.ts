@@ -2,9 +2,10 @@
  * The rules that produce violations: line rules read each added line, file rules read the file list.
  * Messages are fixed text (at most a directive's name), so a matched secret is never echoed back.
  */
+
+import type { DiffFile } from '../parse-diff.ts';
 import type { Violation, ViolationSeverity } from '../scorer.ts';
 import { isBuildOutput, isLockfile, isTestFile, type Language, languageOf } from './classify.ts';
-import type { DiffFile } from './parse-diff.ts';
 
 interface FileFacts {
   language: Language | null;

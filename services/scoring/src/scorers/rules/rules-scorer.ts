@@ -1,4 +1,4 @@
-import { BadUserInputError } from '@assay/kit';
+import { InvalidDiffError, parseDiff } from '../parse-diff.ts';
 import {
   bandOf,
   type ScoreContext,
@@ -6,15 +6,7 @@ import {
   type Scorer,
   type ScoringSubjectInput,
 } from '../scorer.ts';
-import { parseDiff } from './parse-diff.ts';
 import { applyRules } from './rules.ts';
-
-/** The diff names no file: retrying cannot help, the client has to send a real diff. */
-export class InvalidDiffError extends BadUserInputError {
-  constructor() {
-    super('subject.diff contains no recognisable file change; send unified diff output such as `git diff`');
-  }
-}
 
 /** Deterministic scoring by fixed rules: the same diff always gets the same result. See RUBRIC.md. */
 export class RulesScorer implements Scorer {

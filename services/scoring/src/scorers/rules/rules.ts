@@ -1,7 +1,7 @@
+import type { DiffFile } from '../parse-diff.ts';
 import type { CriterionScore, Violation } from '../scorer.ts';
 import { changeSize, generatedFiles, riskyAdditions, spread, tests } from './criteria.ts';
 import { fileViolations, lineViolations } from './findings.ts';
-import type { DiffFile } from './parse-diff.ts';
 
 /** Violations of one rule in one file beyond this are summed up in one entry: the list stays readable. */
 export const MAX_REPORTED_PER_FILE_AND_RULE = 10;

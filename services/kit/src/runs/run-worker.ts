@@ -1,16 +1,52 @@
-import { AppError, classifyDbError, type Logger, type MikroORM, untilDatabaseAnswers } from '@assay/kit';
 import type { Job, PgBoss } from 'pg-boss';
-import { LIVE_STATUSES, type ScorerKind, ScoringRun } from '../runs/run.entity.ts';
-import { endsAttempt } from '../runs/run-events.ts';
-import type { Claim, RunEvent, RunFailure, RunLifecycle } from '../runs/run-lifecycle.ts';
-import type { Scorer } from '../scorers/scorer.ts';
-import { SCORE_QUEUE, type ScoreJob } from './score-queue.ts';
+import type { EntityManager, MikroORM } from '../database/orm.ts';
+import { untilDatabaseAnswers } from '../database/until-available.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
+import { classifyDbError } from '../persistence/classify-error.ts';
+import type { WriteDefinition } from '../persistence/reliable-writer.ts';
+import { endsAttempt, type RunEvent } from './run-events.ts';
+import { isLive, type RunKind } from './run-kind.ts';
+import type { Claim, ClaimStep, FinalResult, RunFailure, RunLifecycle } from './run-lifecycle.ts';
+import type { RunJob } from './run-queue.ts';
 
-export interface ScoreWorkerOptions {
+/** What an attempt's work gets: its claim, a signal, and the steps it may take. */
+export interface Attempt {
+  claim: Claim;
+  /** Aborted when the run is cancelled, re-queued or failed elsewhere, or the process stops. */
+  signal: AbortSignal;
+  /**
+   * A progress step (a heartbeat too). Steps are stored one after another in the order they were
+   * asked for, so work done in parallel may report freely. When the run has moved on, `signal`
+   * is aborted.
+   */
+  progress(step: string, pct: number, detail?: RunEvent['detail']): Promise<void>;
+  /** The run's end with its result, through the service's final write (see RunLifecycle.complete). */
+  complete<P extends ClaimStep>(
+    write: WriteDefinition<P, FinalResult>,
+    payload: Omit<P, keyof ClaimStep>,
+    notStoredCode?: string,
+  ): Promise<boolean>;
+}
+
+/** A service's work for one attempt of a run. */
+export interface RunExecutor<R extends { attempt: number; status: string }> {
+  /** The run as the work needs it, or null when it does not exist. */
+  load(em: EntityManager, runId: string): Promise<R | null>;
+  /**
+   * Does the attempt's work and completes it. Throwing fails the attempt: an `AppError` with
+   * `retryable` is retried by the job queue while retries remain (the run waits, queued at the same
+   * attempt); anything else ends the run with the error's code.
+   */
+  execute(run: R, attempt: Attempt): Promise<void>;
+}
+
+export interface RunWorkerOptions<R extends { attempt: number; status: string }> {
+  kind: RunKind;
   orm: MikroORM;
   boss: PgBoss;
   lifecycle: RunLifecycle;
-  scorers: Partial<Record<ScorerKind, Scorer>>;
+  executor: RunExecutor<R>;
   log: Logger;
   concurrency: number;
   /** pg-boss retries of one attempt (the queue's retryLimit). */
@@ -25,13 +61,13 @@ class RunMovedError extends Error {}
 /** Why an attempt stopped working: this process is stopping, and hands the run back. */
 class ShuttingDownError extends Error {}
 
-/** Executes scoring jobs: one run attempt per job, every step a guarded transition. */
-export class ScoreWorker {
+/** Executes a service's run jobs: one run attempt per job, every step a guarded transition. */
+export class RunWorker<R extends { attempt: number; status: string }> {
   /** Attempts running in this process, so a cancel or re-queue seen on the event bus stops them. */
   private readonly active = new Map<string, { attempt: number; controller: AbortController }>();
   private readonly stopping = new AbortController();
 
-  constructor(private readonly options: ScoreWorkerOptions) {}
+  constructor(private readonly options: RunWorkerOptions<R>) {}
 
   /**
    * One pg-boss worker per slot. pg-boss waits out the polling interval after every fetch, even one
@@ -39,11 +75,11 @@ export class ScoreWorker {
    * job to fetch the next at once, and otherwise waits for a NOTIFY or its next poll.
    */
   async start(): Promise<void> {
-    const { boss } = this.options;
+    const { boss, kind } = this.options;
     for (let slot = 0; slot < this.options.concurrency; slot++) {
       let id: string | undefined;
-      id = await boss.work<ScoreJob>(
-        SCORE_QUEUE,
+      id = await boss.work<RunJob>(
+        kind.queue.name,
         {
           batchSize: 1,
           pollingIntervalSeconds: 0.5,
@@ -62,7 +98,7 @@ export class ScoreWorker {
   }
 
   /**
-   * Stops taking jobs and hands every running attempt back: the run goes back to QUEUED at the same
+   * Stops taking jobs and hands every running attempt back: the run goes back to queued at the same
    * attempt and its job fails, so pg-boss retries it (within a second or two) on whichever replica
    * is up. A deploy costs a run no attempt and no wait for the watchdog.
    */
@@ -70,66 +106,70 @@ export class ScoreWorker {
     this.stopping.abort();
     for (const { controller } of this.active.values())
       controller.abort(new ShuttingDownError('shutting down'));
-    await this.options.boss.offWork(SCORE_QUEUE, { wait: true });
+    await this.options.boss.offWork(this.options.kind.queue.name, { wait: true });
   }
 
   /** Any replica's event: stop the local attempt of a run that was cancelled, failed or re-queued. */
   onRunEvent(event: RunEvent): void {
     const local = this.active.get(event.runId);
-    if (local && endsAttempt(event, local.attempt))
+    if (local && endsAttempt(this.options.kind, event, local.attempt))
       local.controller.abort(new RunMovedError(`run ${event.status.toLowerCase()}`));
   }
 
-  async execute(job: Job<ScoreJob>): Promise<void> {
+  async execute(job: Job<RunJob>): Promise<void> {
     const { runId, attempt } = job.data;
-    const { orm, lifecycle, log } = this.options;
+    const { kind, orm, lifecycle, log, executor } = this.options;
     // While PostgreSQL is away nothing can be recorded, pg-boss's own settling of this job
     // included: a job that failed now would stay active, unclaimed, until it expires. So wait.
-    const run = await untilDatabaseAnswers(
-      () => orm.em.fork().findOne(ScoringRun, { id: runId }, { populate: ['diff'] }),
-      { signal: this.stopping.signal },
-    );
+    const run = await untilDatabaseAnswers(() => executor.load(orm.em.fork(), runId), {
+      signal: this.stopping.signal,
+    });
     // A job for an attempt that is over (re-queued, cancelled, finished) has nothing to do.
-    if (!run || run.attempt !== attempt || !LIVE_STATUSES.includes(run.status)) return;
+    if (!run || run.attempt !== attempt || !isLive(kind, run.status)) return;
     const claim = await lifecycle.claim(runId, attempt);
     if (!claim) return; // another worker holds it (a re-delivered job), or it moved on
-    const scorer = this.options.scorers[run.scorer];
-    if (!scorer) {
-      await lifecycle.fail(claim, {
-        code: 'SCORER_UNAVAILABLE',
-        message: `the ${run.scorer} scorer is not configured on this server (the LLM scorer needs OPENAI_API_KEY)`,
-        retryable: false,
-      });
-      return;
-    }
 
     const controller = new AbortController();
     job.signal?.addEventListener('abort', () => controller.abort(new RunMovedError('job expired')));
     this.active.set(runId, { attempt, controller });
+    // One step at a time, in the order asked: steps are numbered, and a lower number stored after a
+    // higher one would be refused as stale.
+    let steps: Promise<unknown> = Promise.resolve();
+    const progress = (step: string, pct: number, detail?: RunEvent['detail']) => {
+      const stored = steps.then(async () => {
+        if (controller.signal.aborted) return;
+        if (!(await lifecycle.progress(claim, step, pct, detail)))
+          controller.abort(new RunMovedError('run moved'));
+      });
+      steps = stored.catch(() => undefined);
+      return stored;
+    };
     try {
-      const report = async (step: string, pct: number) => {
-        if (!(await lifecycle.progress(claim, step, pct))) controller.abort(new RunMovedError('run moved'));
-      };
-      await report('scoring', 5);
-      const result = await scorer.score(
-        { repository: run.repository, prNumber: run.prNumber, title: run.title, diff: run.diff },
-        { signal: controller.signal, progress: (step, pct) => report(step, 5 + pct * 0.9) },
-      );
+      await executor.execute(run, {
+        claim,
+        signal: controller.signal,
+        progress,
+        complete: async (write, payload, notStoredCode) => {
+          await steps;
+          if (controller.signal.aborted) return false;
+          return lifecycle.complete(claim, write, payload, notStoredCode);
+        },
+      });
       if (controller.signal.aborted) return await this.stopped(claim, controller.signal);
-      await lifecycle.complete(claim, result);
     } catch (error) {
       if (controller.signal.aborted) return await this.stopped(claim, controller.signal);
+      await steps;
       const failure = describeFailure(error);
       if (failure.retryable && job.retryCount < this.options.retryLimit) {
         log.warn(
           { runId, attempt, code: failure.code, retry: job.retryCount + 1 },
-          'scoring attempt failed; retrying',
+          `${kind.service} attempt failed; retrying`,
         );
         await lifecycle.retryLater(claim, failure);
         await this.databaseAnswers(this.stopping.signal); // so pg-boss can record the retry
         throw error;
       }
-      log.warn({ runId, attempt, code: failure.code }, 'scoring run failed');
+      log.warn({ runId, attempt, code: failure.code }, `${kind.service} run failed`);
       await lifecycle.fail(claim, failure);
     } finally {
       this.active.delete(runId);
@@ -165,5 +205,5 @@ function describeFailure(error: unknown): RunFailure {
   const db = classifyDbError(error);
   if (db.errorClass === 'transient')
     return { code: 'DATABASE_UNAVAILABLE', message: `database unavailable (${db.code})`, retryable: true };
-  return { code: 'INTERNAL', message: 'the scorer failed unexpectedly; see the run trace', retryable: false };
+  return { code: 'INTERNAL', message: 'the run failed unexpectedly; see the run trace', retryable: false };
 }

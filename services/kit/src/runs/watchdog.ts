@@ -1,12 +1,12 @@
-import { contentHash, type Logger, type MikroORM } from '@assay/kit';
-import { scoreJobState, waitingJobSql } from '../jobs/score-queue.ts';
-import { Score, scoreContent } from '../scores/score.entity.ts';
-import { markScoreVerified } from '../scores/score.writes.ts';
-import { LIVE_STATUSES, RunStatus } from './run.entity.ts';
+import type { EntityManager, MikroORM } from '../database/orm.ts';
+import type { Logger } from '../logging/logger.ts';
+import { liveStatuses, type RunKind } from './run-kind.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
+import { runJobState, waitingJobSql } from './run-queue.ts';
 import { inRunTrace } from './run-trace.ts';
 
 export interface WatchdogOptions {
+  kind: RunKind;
   orm: MikroORM;
   lifecycle: RunLifecycle;
   /** Queues an attempt of a run (one job per attempt: sending one twice queues it once). */
@@ -15,41 +15,35 @@ export interface WatchdogOptions {
   intervalMs: number;
   heartbeatTimeoutMs: number;
   maxAttempts: number;
+  /**
+   * More of the service's own repair work in the same sweep, under the same lock (scoring verifies
+   * scores a killed process left unverified); returns how many things it handled.
+   */
+  alsoSweep?(em: EntityManager): Promise<number>;
 }
 
-/** Runs, and unverified scores, handled per sweep; the rest wait for the next one. */
+/** Runs handled per sweep; the rest wait for the next one. */
 const BATCH = 200;
-/**
- * A score is marked verified one read-back after its commit, by the process that stored it; one
- * still unmarked this long after is not going to be, and the watchdog steps in, well within the
- * minute after which `unpersistedScores` reports it.
- */
-const VERIFY_GRACE_MS = 10_000;
 
 interface StalledRun {
   id: string;
   attempt: number;
-  status: RunStatus;
+  status: string;
   traceId: string | null;
 }
 
 /**
  * Guarantees every run a terminal state: a live run whose heartbeat is older than the timeout is
- * re-queued while attempts remain, else failed. A QUEUED run whose job is waiting in the queue is
- * not stalled, however long the backlog: it is left alone and costs no attempt. One replica sweeps
- * at a time (a transaction-scoped advisory lock held for the whole sweep); the guarded transitions
- * would make an overlapping sweep harmless anyway. Not a pg-boss schedule: those are cron, a minute at the finest, and a stalled
- * run should not wait that long.
- *
- * It also finishes what a process killed between a run's DONE commit and the read-back of its
- * score left undone: the score is checked against its hash and marked verified.
+ * re-queued while attempts remain, else failed (`HEARTBEAT_TIMEOUT`). A queued run whose job is
+ * waiting in the queue is not stalled, however long the backlog: it is left alone and costs no
+ * attempt. One replica sweeps at a time (a transaction-scoped advisory lock held for the whole
+ * sweep); the guarded transitions would make an overlapping sweep harmless anyway. Not a pg-boss
+ * schedule: those are cron, a minute at the finest, and a stalled run should not wait that long.
  */
 export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> | undefined;
   private stopped = false;
-  /** Scores found not to match their hash: reported once, then left to `unpersistedScores`. */
-  private readonly mismatched = new Set<string>();
 
   constructor(private readonly options: WatchdogOptions) {}
 
@@ -72,67 +66,42 @@ export class Watchdog {
     await this.sweeping;
   }
 
-  /** One pass; returns how many runs it re-queued, queued again or failed, and scores it verified. */
+  /** One pass; returns how many runs it re-queued, queued again or failed, plus `alsoSweep`'s count. */
   async sweep(): Promise<number> {
-    const { orm, heartbeatTimeoutMs } = this.options;
+    const { kind, orm, heartbeatTimeoutMs } = this.options;
     // The advisory lock is transaction-scoped and the whole sweep runs inside that transaction, so
     // one replica sweeps at a time, from its query to its last action.
     return orm.em.fork().transactional(async (em) => {
       const [lock] = await em.execute<{ locked: boolean }[]>(
         'select pg_try_advisory_xact_lock(hashtext(?)) as locked',
-        ['assay:scoring:watchdog'],
+        [`assay:${kind.service}:watchdog`],
       );
       if (!lock?.locked) return 0;
       // Constants, not input, inlined so the planner can use the partial index on live runs'
       // heartbeats (its predicate is the same status list); the values are parameters.
-      const live = LIVE_STATUSES.map((status) => `'${status}'`).join(', ');
+      const live = liveStatuses(kind)
+        .map((status) => `'${status}'`)
+        .join(', ');
       const stalled = await em.execute<StalledRun[]>(
-        `select r.id, r.attempt, r.status, r.trace_id as "traceId" from scoring.scoring_run r
+        `select r.id, r.attempt, r.status, r.trace_id as "traceId" from ${kind.table} r
           where r.status in (${live}) and r.heartbeat_at < ?
-            and not (r.status = '${RunStatus.QUEUED}' and ${waitingJobSql('r')})
+            and not (r.status = '${kind.statuses.queued}' and ${waitingJobSql(kind, 'r')})
           order by r.heartbeat_at limit ?`,
         [new Date(Date.now() - heartbeatTimeoutMs), BATCH],
       );
-      const unverified = await em.find(
-        Score,
-        {
-          verifiedAt: null,
-          ...(this.mismatched.size > 0 ? { id: { $nin: [...this.mismatched] } } : {}),
-          createdAt: { $lt: new Date(Date.now() - VERIFY_GRACE_MS) },
-        },
-        { orderBy: { createdAt: 'asc' }, limit: BATCH },
-      );
       let handled = 0;
       for (const run of stalled) {
-        if (await inRunTrace('scoring.watchdog.recover', run, () => this.recover(run))) handled++;
+        if (await inRunTrace(`${kind.service}.watchdog.recover`, run, () => this.recover(run))) handled++;
       }
-      for (const score of unverified) if (await this.verify(score)) handled++;
-      return handled;
+      return handled + ((await this.options.alsoSweep?.(em)) ?? 0);
     });
   }
 
-  /**
-   * The verification the process that stored a score did not get to (it died between the DONE
-   * commit and the read-back): the score is checked against the hash stored with it and marked
-   * verified as `completeRunWrite` marks it. One that does not match stays unverified, for
-   * `unpersistedScores` to report.
-   */
-  private async verify(score: Score): Promise<boolean> {
-    if (contentHash(scoreContent(score.runId, score)) !== score.contentHash) {
-      this.mismatched.add(score.id);
-      this.options.log.error({ runId: score.runId }, 'stored score does not match its hash; left unverified');
-      return false;
-    }
-    await this.options.orm.em.fork().transactional((em) => markScoreVerified(em, score.runId));
-    this.options.log.warn({ runId: score.runId }, 'score verified by the watchdog');
-    return true;
-  }
-
   private async recover(run: StalledRun): Promise<boolean> {
-    const { orm, lifecycle, log, heartbeatTimeoutMs, maxAttempts, enqueue } = this.options;
+    const { kind, orm, lifecycle, log, heartbeatTimeoutMs, maxAttempts, enqueue } = this.options;
     const silentFor = `${Math.round(heartbeatTimeoutMs / 1000)} s`;
-    if (run.status === RunStatus.QUEUED) {
-      const job = await scoreJobState(orm.em.fork(), { runId: run.id, attempt: run.attempt });
+    if (run.status === kind.statuses.queued) {
+      const job = await runJobState(kind, orm.em.fork(), { runId: run.id, attempt: run.attempt });
       // Never sent (the enqueue after its creation, its replay from the spool or its re-queue did
       // not happen): nothing ran, so the same attempt is sent, at no cost to the run.
       if (!job) {

@@ -1,3 +1,4 @@
+import { BadUserInputError } from '@assay/kit';
 /**
  * A forgiving parser for `git diff` output (plain `diff -u` output works too). It never throws:
  * lines it does not recognise are skipped, and hunk line counts decide where a hunk ends, so an
@@ -240,4 +241,11 @@ function unquote(value: string): string {
   }
   parts.push(Buffer.from(body.slice(last), 'utf8'));
   return Buffer.concat(parts).toString('utf8');
+}
+
+/** The diff names no file: retrying cannot help, the client has to send a real diff. */
+export class InvalidDiffError extends BadUserInputError {
+  constructor() {
+    super('subject.diff contains no recognisable file change; send unified diff output such as `git diff`');
+  }
 }

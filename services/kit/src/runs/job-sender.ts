@@ -1,5 +1,5 @@
-import type { Logger } from '@assay/kit';
-import type { ScoreJob } from './score-queue.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { RunJob } from './run-queue.ts';
 
 /**
  * Sends a run attempt's job, and keeps trying the ones it could not send (the database away) every
@@ -9,12 +9,12 @@ import type { ScoreJob } from './score-queue.ts';
  * backstop for a process that dies with jobs unsent.
  */
 export class JobSender {
-  private readonly unsent = new Map<string, ScoreJob>();
+  private readonly unsent = new Map<string, RunJob>();
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
 
   constructor(
-    private readonly sendJob: (job: ScoreJob) => Promise<unknown>,
+    private readonly sendJob: (job: RunJob) => Promise<unknown>,
     private readonly log: Logger,
     private readonly retryMs = 1000,
     /** Bounded: past it the oldest are left to the watchdog. */
@@ -22,7 +22,7 @@ export class JobSender {
   ) {}
 
   /** Resolves once sent or remembered for a later try; never rejects. */
-  async send(job: ScoreJob): Promise<void> {
+  async send(job: RunJob): Promise<void> {
     try {
       await this.sendJob(job);
       this.unsent.delete(key(job));
@@ -66,4 +66,4 @@ export class JobSender {
   }
 }
 
-const key = (job: ScoreJob) => `${job.runId}:${job.attempt}`;
+const key = (job: RunJob) => `${job.runId}:${job.attempt}`;
