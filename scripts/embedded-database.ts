@@ -1,7 +1,7 @@
 // The embedded PostgreSQL that `npm start` (and `npm run spool -- replay`) runs when DATABASE_URL
 // is unset: data under ASSAY_DATA_DIR/pg, reused across runs, with an `assay` database.
 import { join } from 'node:path';
-import { EmbeddedPostgres } from '@assay/kit';
+import { EmbeddedPostgres } from '@assay/kit/operations';
 import pg from 'pg';
 
 export async function startEmbeddedDatabase(options: {

@@ -1,17 +1,8 @@
 // The three services by name, for scripts that act on one of them.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type App,
-  createLogger,
-  createOrm,
-  Health,
-  PgPubSub,
-  ReliableWriter,
-  type ServiceModule,
-  Spool,
-  type SubgraphName,
-} from '@assay/kit';
+import { type App, PgPubSub, ReliableWriter, type ServiceModule } from '@assay/kit';
+import { createLogger, createOrm, Health, Spool, type SubgraphName } from '@assay/kit/operations';
 
 export async function serviceModule(name: SubgraphName): Promise<ServiceModule> {
   switch (name) {

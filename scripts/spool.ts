@@ -7,21 +7,20 @@
 // verified); it takes the spool's lock, so it refuses while that service is running. With
 // `--dry-run` it says what it would replay and which writes it does not know, and writes nothing.
 import { parseArgs } from 'node:util';
+import { loadConfig, PgPubSub } from '@assay/kit';
 import {
   ConfigError,
   createLogger,
   Health,
-  loadConfig,
   loadPersistenceConfig,
   migrate,
   openPersistence,
-  PgPubSub,
   Spool,
   type SpoolRecord,
   SUBGRAPHS,
   type SubgraphName,
   spoolDir,
-} from '@assay/kit';
+} from '@assay/kit/operations';
 import { startEmbeddedDatabase } from './embedded-database.ts';
 import { buildOffline, serviceModule } from './services.ts';
 

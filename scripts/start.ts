@@ -5,7 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, describeUrl, EmbeddedPostgres, loadConfig, SUBGRAPHS } from '@assay/kit';
+import { loadConfig } from '@assay/kit';
+import { ConfigError, describeUrl, EmbeddedPostgres, SUBGRAPHS } from '@assay/kit/operations';
 import pg from 'pg';
 import { startEmbeddedDatabase } from './embedded-database.ts';
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig, printSubgraphSdl, SUBGRAPHS, type SubgraphName } from '@assay/kit';
+import { loadConfig } from '@assay/kit';
+import { printSubgraphSdl, SUBGRAPHS, type SubgraphName } from '@assay/kit/operations';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { buildOffline } from './services.ts';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { EmbeddedPostgres } from '@assay/kit';
+import { EmbeddedPostgres } from '@assay/kit/operations';
 import { freePort } from '@assay/kit/testing';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { SUBGRAPHS, variables } from '@assay/kit';
+import { SUBGRAPHS, variables } from '@assay/kit/operations';
 import { parse } from 'yaml';
 
 const ROOT = join(import.meta.dirname, '..', '..');

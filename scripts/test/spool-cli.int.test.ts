@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createLogger, Spool, spoolDir } from '@assay/kit';
+import { createLogger, Spool, spoolDir } from '@assay/kit/operations';
 import { createTestDatabase, runScript } from '@assay/kit/testing';
 import pg from 'pg';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { type Logger, loadConfig, SUBGRAPHS } from '@assay/kit';
+import { type Logger, loadConfig } from '@assay/kit';
+import { SUBGRAPHS } from '@assay/kit/operations';
 import type { Telemetry } from '@assay/kit/telemetry';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';

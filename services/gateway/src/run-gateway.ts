@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createLogger, listen } from '@assay/kit';
+import { createLogger, listen } from '@assay/kit/operations';
 import type { Telemetry } from '@assay/kit/telemetry';
 import { createGateway, loadGatewayConfig } from './gateway.ts';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '@assay/kit';
+import { loadConfig } from '@assay/kit';
+import { ConfigError } from '@assay/kit/operations';
 
 describe('loadConfig', () => {
   it('applies defaults and coerces types', () => {
