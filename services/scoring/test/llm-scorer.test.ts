@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FakeOpenAI } from '@assay/kit/testing';
 import {
   LlmIncompleteError,
   LlmInvalidOutputError,
   LlmRefusalError,
   LlmRequestError,
-} from '../src/scorers/llm/llm-errors.ts';
+  retryAfterMs,
+} from '@assay/kit/llm';
+import { FakeOpenAI } from '@assay/kit/testing';
 import { LlmScorer, type LlmScorerOptions } from '../src/scorers/llm/llm-scorer.ts';
 import { INSTRUCTIONS, truncateDiff } from '../src/scorers/llm/prompt.ts';
-import { retryAfterMs } from '../src/scorers/llm/retry.ts';
 import { parseScoreOutput } from '../src/scorers/llm/score-output.ts';
 import { SCORE_FORMAT_NAME, scoreSchema } from '../src/scorers/llm/score-schema.ts';
 import type { ScoreContext } from '../src/scorers/scorer.ts';

@@ -168,6 +168,46 @@ export const variables = {
       'Scoring jobs one scoring process runs at once; `0` makes it serve the API and subscriptions only.',
     default: '4',
   },
+  ASSAY_REVIEW_CONCURRENCY: {
+    schema: z.coerce.number().int().min(0).max(64),
+    description:
+      'Review jobs one review process runs at once; `0` makes it serve the API and subscriptions only.',
+    default: '2',
+  },
+  ASSAY_REVIEW_PERSONA_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(16),
+    description: 'Personas of one review asked at once.',
+    default: '5',
+  },
+  ASSAY_REVIEW_PERSONA_RETRIES: {
+    schema: z.coerce.number().int().min(0).max(10),
+    description:
+      'Retries of one persona’s (or the expansion’s) model call after a 429, 5xx, timeout or lost connection.',
+    default: '2',
+  },
+  ASSAY_REVIEW_APPROVE_AT: {
+    schema: z.coerce.number().min(0).max(1),
+    description:
+      'Weighted confidence at or above which a review is APPROVE (see services/review/DECISIONS.md).',
+    default: '0.75',
+  },
+  ASSAY_REVIEW_REJECT_BELOW: {
+    schema: z.coerce.number().min(0).max(1),
+    description: 'Weighted confidence below which a review is REJECT; between the two it is REVISE.',
+    default: '0.4',
+  },
+  ASSAY_REVIEW_SECURITY_BLOCK_AT: {
+    schema: z.coerce.number().min(0).max(1),
+    description:
+      'A persona that marks a security concern blocking with at least this confidence forces at least REVISE.',
+    default: '0.5',
+  },
+  ASSAY_REVIEW_QUORUM: {
+    schema: z.coerce.number().int().min(1).max(50),
+    description:
+      'Personas that must answer for a decision (their weight must also be that share of the set’s); below it the run FAILS.',
+    default: '3',
+  },
   ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: {
     schema: positiveInt,
     description:

@@ -1,4 +1,5 @@
 import { AppError } from '@assay/kit';
+import { answerText, countTokens, createResponse } from '@assay/kit/llm';
 import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import type { Response, ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
@@ -10,9 +11,7 @@ import {
   type ScoringSubjectInput,
   type Violation,
 } from '../scorer.ts';
-import { LlmIncompleteError, LlmInvalidOutputError, LlmRefusalError, LlmRequestError } from './llm-errors.ts';
 import { buildInput, DEFAULT_MAX_DIFF_CHARS, INSTRUCTIONS, PROMPT_VERSION } from './prompt.ts';
-import { backoffMs, classify, wait } from './retry.ts';
 import { parseScoreOutput, type ScoreOutput } from './score-output.ts';
 import { SCORE_FORMAT_NAME, SEVERITIES, scoreSchema } from './score-schema.ts';
 
@@ -96,35 +95,17 @@ export class LlmScorer implements Scorer {
       store: false,
       ...(this.options.maxOutputTokens ? { max_output_tokens: this.options.maxOutputTokens } : {}),
     };
-    for (let attempt = 1; ; attempt++) {
-      signal.throwIfAborted();
-      span.setAttribute('assay.llm.attempts', attempt);
-      await context.progress(attempt === 1 ? 'llm request' : `llm request, attempt ${attempt}`, 10);
-      try {
-        return await this.client.responses.create(body, { signal });
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        const failure = classify(error);
-        if (!failure) throw error;
-        if (!failure.retryable || attempt > this.options.maxRetries) {
-          throw new LlmRequestError(
-            failure.reason,
-            failure.status,
-            failure.retryable,
-            attempt,
-            failure.upstreamCode,
-            failure.requestId,
-          );
-        }
-        const delay = backoffMs(attempt, failure, this.options.retryBaseMs, this.options.retryMaxMs);
-        span.addEvent('llm retry', {
-          'assay.llm.attempt': attempt,
-          'assay.llm.reason': failure.reason,
-          'assay.llm.delay_ms': Math.round(delay),
-        });
-        await wait(delay, signal);
-      }
-    }
+    const { response } = await createResponse(this.client, body, {
+      signal,
+      maxRetries: this.options.maxRetries,
+      retryBaseMs: this.options.retryBaseMs,
+      retryMaxMs: this.options.retryMaxMs,
+      span,
+      onAttempt: (attempt) =>
+        context.progress(attempt === 1 ? 'llm request' : `llm request, attempt ${attempt}`, 10),
+    });
+    countTokens('scoring', response);
+    return response;
   }
 
   private result(output: ScoreOutput): ScoreResult {
@@ -138,23 +119,6 @@ export class LlmScorer implements Scorer {
       scorerVersion: this.version,
     };
   }
-}
-
-/** The output text, once the response is known to be a complete, non-refused answer. */
-function answerText(response: Response): string {
-  if (response.status === 'incomplete') {
-    throw new LlmIncompleteError(response.incomplete_details?.reason ?? 'unknown');
-  }
-  if (response.status && response.status !== 'completed') {
-    throw new LlmInvalidOutputError(`response status is ${response.status}`);
-  }
-  for (const item of response.output) {
-    if (item.type === 'message' && item.content.some((part) => part.type === 'refusal')) {
-      throw new LlmRefusalError();
-    }
-  }
-  if (!response.output_text) throw new LlmInvalidOutputError('output has no text');
-  return response.output_text;
 }
 
 /** By place (file, line; unknown lines first), then rule, the most severe first, then message. */

@@ -1,5 +1,5 @@
+import { LlmInvalidOutputError } from '@assay/kit/llm';
 import type { CriterionScore, Violation, ViolationSeverity } from '../scorer.ts';
-import { LlmInvalidOutputError } from './llm-errors.ts';
 import { SEVERITIES } from './score-schema.ts';
 
 export interface ScoreOutput {

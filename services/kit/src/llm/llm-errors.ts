@@ -1,11 +1,11 @@
-import { AppError } from '@assay/kit';
+import { AppError } from '../errors.ts';
 
 /**
- * Errors of the LLM scorer. Messages and fields hold no payload: no diff, no model text, no upstream
+ * Errors of LLM calls (the scorer, the reviewer). Messages and fields hold no payload: no diff, no model text, no upstream
  * error message (a 401 body echoes part of the API key; a 400 body can quote the input).
  */
 
-/** The request failed: HTTP error, timeout or lost connection, after the scorer's own retries. */
+/** The request failed: HTTP error, timeout or lost connection, after our own retries. */
 export class LlmRequestError extends AppError {
   constructor(
     /** Bounded, safe as a metric label: `rate_limited`, `server_error`, `timeout`, `unauthorized`, … */
@@ -46,9 +46,9 @@ export class LlmIncompleteError extends AppError {
   }
 }
 
-/** The model refused to score; its explanation is not kept, it may quote the diff. */
+/** The model refused; its explanation is not kept, it may quote the input. */
 export class LlmRefusalError extends AppError {
   constructor() {
-    super('LLM_REFUSED', 'the model refused to score this change');
+    super('LLM_REFUSED', 'the model refused to answer');
   }
 }

@@ -1,0 +1,10 @@
+// LLM calls through the OpenAI Responses API, shared by the scorer and the reviewer.
+export { LlmIncompleteError, LlmInvalidOutputError, LlmRefusalError, LlmRequestError } from './llm-errors.ts';
+export {
+  answerText,
+  countTokens,
+  createResponse,
+  type LlmCallOptions,
+  type LlmRetryOptions,
+} from './responses.ts';
+export { retryAfterMs } from './retry.ts';
