@@ -21,7 +21,7 @@ describe('review runs (real PostgreSQL)', () => {
       { ...run, id: undefined },
       {
         id: undefined,
-        status: 'RUNNING',
+        status: 'QUEUED',
         runType: 'INITIAL',
         model: 'offline-heuristic',
         idea: 'Cache scores per commit',
