@@ -15,6 +15,7 @@ import {
   systemPorts,
 } from '@assay/kit/testing';
 import pg from 'pg';
+import { follow, RUN } from '../../services/review/test/support.ts';
 
 const DIFF = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-x\n+y\n';
 
@@ -138,6 +139,29 @@ describe('npm start (whole system, real processes)', () => {
         { status: llm.status, code: llm.error?.code },
         { status: 'ERROR', code: 'SCORER_UNAVAILABLE' },
       );
+    });
+
+    it('reviews an idea with no API key: the offline reviewer completes it, followed through the gateway', async () => {
+      const idea =
+        'Let the team cache scores per commit so that CI re-runs are free. It could serve a stale score after a rubric change.';
+      const started = await gql(
+        url,
+        'mutation($i: String!) { startReview(input: { idea: $i }) { id model } }',
+        {
+          i: idea,
+        },
+      );
+      assert.equal(started.errors, undefined, JSON.stringify(started.errors));
+      const { id, model } = started.data!.startReview;
+      assert.equal(model, 'offline-heuristic');
+      const events = await follow(url, id);
+      // The offline reviewer answers at once: the subscription may begin with the run already done.
+      assert.equal(events.at(-1)?.status, 'COMPLETED');
+      const run = (await gql(url, RUN, { id })).data!.reviewRun;
+      assert.equal(run.status, 'COMPLETED');
+      assert.equal(run.personaReviews.length, 5);
+      assert.ok(['APPROVE', 'REVISE', 'REJECT'].includes(run.decision.label));
+      assert.ok(run.personaReviews.every((r: { model: string }) => r.model === 'offline-heuristic'));
     });
 
     it('turns client mistakes into coded errors, never a 5xx', async () => {

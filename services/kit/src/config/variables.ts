@@ -188,7 +188,7 @@ export const variables = {
   ASSAY_REVIEW_APPROVE_AT: {
     schema: z.coerce.number().min(0).max(1),
     description:
-      'Weighted confidence at or above which a review is APPROVE (see services/review/DECISIONS.md).',
+      'Weighted confidence at or above which a review is APPROVE (see `services/review/DECISIONS.md`).',
     default: '0.75',
   },
   ASSAY_REVIEW_REJECT_BELOW: {
