@@ -141,6 +141,34 @@ describe('npm start (whole system, real processes)', () => {
       );
     });
 
+    it('a run ended in ERROR arrives in the failure catalog once, in the run trace, on scoringRun.failures', async () => {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const started = await gql(
+        url,
+        'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/api", diff: $d }, scorer: LLM }) { id } }',
+        { d: DIFF },
+        { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+      );
+      const id = started.data!.startScoringRun.id as string;
+      let run:
+        | { traceId: string; failures: { errorCode: string; matchType: string; traceId: string }[] }
+        | undefined;
+      for (let i = 0; i < 100 && !run?.failures.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        run = (
+          await gql(
+            url,
+            'query($id: ID!) { scoringRun(id: $id) { traceId failures { errorCode matchType traceId } } }',
+            {
+              id,
+            },
+          )
+        ).data!.scoringRun;
+      }
+      assert.equal(run?.traceId, traceId);
+      assert.deepEqual(run?.failures, [{ errorCode: 'SCORER_UNAVAILABLE', matchType: 'EXACT', traceId }]);
+    });
+
     it('reviews an idea with no API key: the offline reviewer completes it, followed through the gateway', async () => {
       const idea =
         'Let the team cache scores per commit so that CI re-runs are free. It could serve a stale score after a rubric change.';

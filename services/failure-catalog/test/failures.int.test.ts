@@ -29,7 +29,14 @@ describe('failure catalog (real PostgreSQL)', () => {
     assert.equal(second.severity, 'HIGH');
     assert.equal(second.retryable, true);
     const entries = (await gql(service.url, '{ catalogEntries { errorCode } }')).data!.catalogEntries;
-    assert.deepEqual(entries, [{ errorCode: 'DB_CONNECTION_LOST' }]);
+    assert.equal(
+      entries.filter((e: { errorCode: string }) => e.errorCode === 'DB_CONNECTION_LOST').length,
+      1,
+    );
+    assert.ok(
+      entries.some((e: { errorCode: string }) => e.errorCode === 'HEARTBEAT_TIMEOUT'),
+      'the shipped catalog is loaded',
+    );
   });
 
   it('rejects a malformed error code', async () => {
@@ -53,7 +60,7 @@ describe('failure catalog (real PostgreSQL)', () => {
       errorMessage: 'connection 1234 reset',
     });
     await failures.record({ runId, service: 'scoring', errorCode: 'SOMETHING_NEW' });
-    assert.equal(recorded.matchType, 'EXACT');
+    assert.equal(recorded, true);
 
     const result = await gql(
       service.url,

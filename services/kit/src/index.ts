@@ -4,6 +4,13 @@ export { loadConfig } from './config/config.ts';
 export { type EntityManager, MikroORM } from './database/orm.ts';
 export { isUuid, paginate } from './database/paginate.ts';
 export { AppError, BadUserInputError, NotFoundError } from './errors.ts';
+export {
+  type FailureReport,
+  failureOutboxSql,
+  failureReport,
+  failureWriteFor,
+  writeFailure,
+} from './failures/failure-outbox.ts';
 export { type Connection, ConnectionType, PageInfo, toPage } from './graphql/pagination.ts';
 export { buildSubgraph } from './graphql/subgraph.ts';
 export type { Logger } from './logging/logger.ts';

@@ -5,6 +5,7 @@ import { ReviewExecutor } from './jobs/review-executor.ts';
 import { REVIEW_RUNS } from './lifecycle/review-runs.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import { Migration20261206000001Pipeline } from './migrations/Migration20261206000001Pipeline.ts';
+import { Migration20261206000002FailureOutbox } from './migrations/Migration20261206000002FailureOutbox.ts';
 import { PersonaResolver } from './personas/persona.resolver.ts';
 import { loadPersonaSet } from './personas/persona-set.ts';
 import { OfflineReviewer } from './reviewers/offline-reviewer.ts';
@@ -48,7 +49,11 @@ export const reviewService: ServiceModule = {
   dbSchema: 'review',
   portVariable: 'ASSAY_REVIEW_PORT',
   entities: [RunRecord, ReviewRun, ProposalVersion, PersonaReview, Decision],
-  migrations: [Migration20261122000000, Migration20261206000001Pipeline],
+  migrations: [
+    Migration20261122000000,
+    Migration20261206000001Pipeline,
+    Migration20261206000002FailureOutbox,
+  ],
   async createApp({ orm, writer, log, env, pubSub }) {
     const config = loadConfig(
       [

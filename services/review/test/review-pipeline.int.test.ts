@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningService } from '@assay/kit';
 import { createTestDatabase, FakeOpenAI, gql, startReplica } from '@assay/kit/testing';
+import pg from 'pg';
 import { reviewService } from '../src/app.ts';
 import { askedOf, follow, PERSONAS, panel, RUN, START, verdict } from './support.ts';
 

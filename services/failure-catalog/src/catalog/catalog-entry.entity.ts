@@ -50,6 +50,21 @@ export class CatalogEntry {
   @Field(() => String, { nullable: true })
   recoverySuggestion: string | null = null;
 
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A code family this entry also matches (PREFIX), e.g. `LLM_`.',
+  })
+  codePrefix: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'A regular expression on the message (PATTERN).' })
+  messagePattern: string | null = null;
+
+  @Property({ type: 'json' })
+  @Field(() => [String], { description: 'Words of the message that point at this entry (KEYWORD).' })
+  keywords: string[] = [];
+
   @Property({ type: 'timestamptz' })
   @Field(() => GraphQLDateTime)
   createdAt: Date = new Date();

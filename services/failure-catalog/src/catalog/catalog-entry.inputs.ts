@@ -1,4 +1,4 @@
-import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { Severity } from './catalog-entry.entity.ts';
 
@@ -31,4 +31,22 @@ export class CatalogEntryInput {
   @IsOptional()
   @MaxLength(2000)
   recoverySuggestion?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Also match codes starting with this, e.g. `LLM_`.' })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9_]{0,39}$/, { message: 'codePrefix must be UPPER_SNAKE_CASE' })
+  codePrefix?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A regular expression on the message; at most 200 characters.',
+  })
+  @IsOptional()
+  @MaxLength(200)
+  messagePattern?: string | null;
+
+  @Field(() => [String], { defaultValue: [] })
+  @ArrayMaxSize(20)
+  @MaxLength(40, { each: true })
+  keywords!: string[];
 }

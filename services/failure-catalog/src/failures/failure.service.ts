@@ -1,17 +1,22 @@
-import { createHash } from 'node:crypto';
-import { isUuid, type MikroORM, paginate } from '@assay/kit';
+import { createHash, randomUUID } from 'node:crypto';
+import { BadUserInputError, type EntityManager, isUuid, type MikroORM, paginate } from '@assay/kit';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { FailureFilter } from './failure.inputs.ts';
-import { FailureMatch, MatchType } from './failure-match.entity.ts';
+import { FailureMatch } from './failure-match.entity.ts';
 
+/** A failure as it arrives: from a producer's outbox (with its id), or recorded here directly. */
 export interface FailureReport {
+  id?: string;
+  tenantId?: string;
   runId?: string | null;
   service: string;
   errorCode: string;
   errorMessage?: string | null;
+  retryable?: boolean | null;
   stage?: string | null;
   context?: Record<string, unknown> | null;
   traceId?: string | null;
+  occurredAt?: Date | null;
 }
 
 /** Ids, numbers and hex vanish so the same failure on another run has the same fingerprint. */
@@ -34,30 +39,73 @@ export class FailureService {
     private readonly catalog: CatalogService,
   ) {}
 
-  async record(report: FailureReport, tenantId = 'default'): Promise<FailureMatch> {
-    const entry = await this.catalog.findByCode(report.errorCode, tenantId);
+  /**
+   * Matches a failure against the catalog and stores it, once by its id (a failure delivered again
+   * changes nothing), in `em`'s transaction when given. Answers whether it was new.
+   */
+  async record(report: FailureReport, em: EntityManager = this.orm.em.fork()): Promise<boolean> {
+    const tenantId = report.tenantId ?? 'default';
+    const match = (await this.catalog.matcher(tenantId))(report.errorCode, report.errorMessage ?? null);
+    const entry = match.entry;
+    const inserted = await em.execute<{ id: string }[]>(
+      `insert into "failure_catalog"."failure_match" (id, tenant_id, run_id, service, error_code, error_message,
+         fingerprint, catalog_entry_id, match_type, match_confidence, category, severity, retryable, recovery_mode,
+         recovery_suggestion, stage, context, trace_id, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
+       on conflict (id) do nothing returning id`,
+      [
+        report.id ?? randomUUID(),
+        tenantId,
+        report.runId ?? null,
+        report.service,
+        report.errorCode,
+        report.errorMessage ?? null,
+        fingerprint(report.service, report.errorCode, report.errorMessage),
+        entry?.id ?? null,
+        match.type,
+        match.confidence,
+        entry?.category ?? null,
+        entry?.severity ?? null,
+        report.retryable ?? entry?.retryable ?? false,
+        entry?.recoveryMode ?? null,
+        entry?.recoverySuggestion ?? null,
+        report.stage ?? null,
+        report.context ? JSON.stringify(report.context) : null,
+        report.traceId ?? null,
+        report.occurredAt ?? new Date(),
+      ],
+    );
+    return inserted.length > 0;
+  }
+
+  /** Matches the failures of the last `sinceHours` again (after the catalog changed); answers how many changed. */
+  async rematch(sinceHours: number, tenantId = 'default'): Promise<number> {
+    if (!Number.isInteger(sinceHours) || sinceHours < 1 || sinceHours > 24 * 90)
+      throw new BadUserInputError('sinceHours must be a whole number of hours between 1 and 2160');
+    const matcher = await this.catalog.matcher(tenantId);
     const em = this.orm.em.fork();
-    const failure = em.create(FailureMatch, {
-      tenantId,
-      runId: report.runId ?? null,
-      service: report.service,
-      errorCode: report.errorCode,
-      errorMessage: report.errorMessage ?? null,
-      fingerprint: fingerprint(report.service, report.errorCode, report.errorMessage),
-      stage: report.stage ?? null,
-      context: report.context ?? null,
-      traceId: report.traceId ?? null,
-      catalogEntryId: entry?.id ?? null,
-      matchType: entry ? MatchType.EXACT : MatchType.NONE,
-      matchConfidence: entry ? 1 : 0,
-      category: entry?.category ?? null,
-      severity: entry?.severity ?? null,
-      retryable: entry?.retryable ?? false,
-      recoveryMode: entry?.recoveryMode ?? null,
-      recoverySuggestion: entry?.recoverySuggestion ?? null,
-    });
+    const failures = await em.find(
+      FailureMatch,
+      { tenantId, createdAt: { $gt: new Date(Date.now() - sinceHours * 3_600_000) } },
+      { limit: 50_000 },
+    );
+    let changed = 0;
+    for (const failure of failures) {
+      const { entry, type, confidence } = matcher(failure.errorCode, failure.errorMessage);
+      if (failure.catalogEntryId === (entry?.id ?? null) && failure.matchType === type) continue;
+      Object.assign(failure, {
+        catalogEntryId: entry?.id ?? null,
+        matchType: type,
+        matchConfidence: confidence,
+        category: entry?.category ?? null,
+        severity: entry?.severity ?? null,
+        recoveryMode: entry?.recoveryMode ?? null,
+        recoverySuggestion: entry?.recoverySuggestion ?? null,
+      });
+      changed++;
+    }
     await em.flush();
-    return failure;
+    return changed;
   }
 
   find(id: string, tenantId = 'default'): Promise<FailureMatch | null> {

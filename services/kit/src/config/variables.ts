@@ -208,6 +208,11 @@ export const variables = {
       'Personas that must answer for a decision (their weight must also be that share of the set’s); below it the run FAILS.',
     default: '3',
   },
+  ASSAY_FAILURE_INTAKE_INTERVAL_MS: {
+    schema: positiveInt.max(60_000),
+    description: 'How often the failure catalog takes what the producers wrote to their failure outboxes.',
+    default: '500',
+  },
   ASSAY_RUN_HEARTBEAT_TIMEOUT_MS: {
     schema: positiveInt,
     description:

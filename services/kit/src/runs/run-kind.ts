@@ -18,6 +18,11 @@ export interface RunKind {
     failed: string;
     cancelled: string;
   };
+  /**
+   * The service's failure outbox (`failureOutboxSql`): a run's failures are written there in the
+   * transaction of the transition they explain, for the failure catalog to take.
+   */
+  outbox: string;
   /** The pg-boss queue of the service's run attempts, and the schema pg-boss keeps its tables in. */
   queue: { name: string; schema: string };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type FailureReport, failureReport } from '../failures/failure-outbox.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ReliableWriter, WriteDefinition } from '../persistence/reliable-writer.ts';
 import type { RunEvent } from './run-events.ts';
@@ -145,15 +146,34 @@ export class RunLifecycle {
     return true;
   }
 
-  /** Failed: by the worker under its claim, or by the watchdog for a run whose worker is gone. */
+  /**
+   * Failed: by the worker under its claim, or by the watchdog for a run whose worker is gone. The
+   * failure goes to the catalog's outbox in the same transaction.
+   */
   fail(by: Claim | { runId: string; attempt: number }, error: RunFailure): Promise<boolean> {
+    const worker = 'lease' in by;
     return this.move({
-      ...('lease' in by ? this.next(by) : { runId: by.runId, attempt: by.attempt }),
+      ...(worker ? this.next(by) : { runId: by.runId, attempt: by.attempt }),
       from: liveStatuses(this.kind),
       to: this.kind.statuses.failed,
       step: 'failed',
       pct: 100,
       error,
+      failure: this.failure(by, worker ? 'run' : 'watchdog', error),
+    });
+  }
+
+  /** A failure of the run's current attempt, as the catalog gets it. */
+  private failure(run: { runId: string; attempt: number }, stage: string, error: RunFailure) {
+    return failureReport({
+      service: this.kind.service,
+      runId: run.runId,
+      occurrence: String(run.attempt),
+      stage,
+      errorCode: error.code,
+      errorMessage: error.message,
+      retryable: error.retryable,
+      context: { attempt: run.attempt },
     });
   }
 
@@ -173,7 +193,13 @@ export class RunLifecycle {
    * queued at the same attempt, so watchers see it wait and the watchdog counts it as queued.
    */
   retryLater(claim: Claim, failure: RunFailure): Promise<boolean> {
-    return this.release(claim, `retrying after ${failure.code}`);
+    // Numbered by the step: each retried failure of the attempt is an occurrence of its own.
+    const report = this.failure(
+      { runId: claim.runId, attempt: claim.attempt },
+      `attempt:${claim.seq + 1}`,
+      failure,
+    );
+    return this.release(claim, `retrying after ${failure.code}`, report);
   }
 
   /** The process is stopping: the attempt goes back to queued, for its job's retry to take at once. */
@@ -181,7 +207,7 @@ export class RunLifecycle {
     return this.release(claim, 'handed back: the worker stopped');
   }
 
-  /** The watchdog gives a stalled run another attempt. */
+  /** The watchdog gives a stalled run another attempt; the stall is reported to the catalog. */
   requeue(run: { id: string; attempt: number }, reason: string): Promise<boolean> {
     return this.move({
       runId: run.id,
@@ -191,16 +217,22 @@ export class RunLifecycle {
       to: this.kind.statuses.queued,
       step: reason,
       pct: 0,
+      failure: this.failure({ runId: run.id, attempt: run.attempt }, 'watchdog', {
+        code: 'RUN_STALLED',
+        message: reason,
+        retryable: true,
+      }),
     });
   }
 
-  private release(claim: Claim, step: string): Promise<boolean> {
+  private release(claim: Claim, step: string, failure?: FailureReport): Promise<boolean> {
     return this.move({
       ...this.next(claim),
       from: claimedStatuses(this.kind),
       to: this.kind.statuses.queued,
       step,
       pct: 0,
+      failure,
     });
   }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from '../database/orm.ts';
+import { type FailureReport, writeFailure } from '../failures/failure-outbox.ts';
 import { contentHash } from '../persistence/content-hash.ts';
 import type { WriteDefinition } from '../persistence/reliable-writer.ts';
 import { isTerminal, type RunKind } from './run-kind.ts';
@@ -30,6 +31,8 @@ export interface Transition {
   staleAfterMs?: number;
   /** The step's number within its claim (1, 2, …): applied only after every lower one. */
   seq?: number;
+  /** The failure this transition records (an error, a re-queue): outboxed only if it applies. */
+  failure?: FailureReport;
 }
 
 /** The lifecycle columns of a run as the read-back finds them. */
@@ -124,7 +127,8 @@ export function transitionWriteFor(kind: RunKind): WriteDefinition<Transition, T
         ...(p.error ? [p.error.code, p.error.message, p.error.retryable] : []),
       ];
       const update = guardedUpdate(kind, p, set, params);
-      await em.execute(update.sql, update.params);
+      const moved = await em.execute<{ id: string }[]>(update.sql, update.params);
+      if (p.failure && moved.length > 0) await writeFailure(em, kind.outbox, p.failure);
     },
     async readBack(em, p) {
       const run = await readRunState(kind, em, p.runId);

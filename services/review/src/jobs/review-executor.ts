@@ -1,4 +1,4 @@
-import { AppError, type EntityManager, type Logger, type ReliableWriter } from '@assay/kit';
+import { AppError, type EntityManager, failureReport, type Logger, type ReliableWriter } from '@assay/kit';
 import type { Attempt, RunExecutor } from '@assay/kit/runs';
 import { type DecisionRule, decide } from '../decision/decide.ts';
 import { reviewDelta } from '../decision/delta.ts';
@@ -137,6 +137,7 @@ export class ReviewExecutor implements RunExecutor<ReviewRun> {
         promptParameters: answer.prompt,
         verdict: answer.value,
         error: null,
+        failure: null,
       });
       return answer.value;
     } catch (error) {
@@ -156,6 +157,16 @@ export class ReviewExecutor implements RunExecutor<ReviewRun> {
         promptParameters: { model: this.options.reviewer.model, personaVersion: persona.version },
         verdict: null,
         error: { code: error.code, message: error.message, retryable: error.retryable },
+        failure: failureReport({
+          service: 'review',
+          runId: run.id,
+          occurrence: String(run.attempt),
+          stage: `persona:${persona.id}`,
+          errorCode: error.code,
+          errorMessage: error.message,
+          retryable: error.retryable,
+          context: { persona: persona.id, attempt: run.attempt },
+        }),
       });
       return null;
     }

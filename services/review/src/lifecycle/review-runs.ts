@@ -17,5 +17,6 @@ export const REVIEW_RUNS: RunKind = {
     failed: ReviewStatus.FAILED,
     cancelled: ReviewStatus.CANCELLED,
   },
+  outbox: '"review"."failure_outbox"',
   queue: { name: 'review-run', schema: 'review_jobs' },
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contentHash, type WriteDefinition } from '@assay/kit';
+import { contentHash, type FailureReport, type WriteDefinition, writeFailure } from '@assay/kit';
 import { type ClaimStep, type FinalResult, guardedUpdate, readRunState } from '@assay/kit/runs';
 import type { DecisionResult } from '../decision/decide.ts';
 import type { ReviewDelta } from '../decision/delta.ts';
@@ -71,6 +71,8 @@ export interface StorePersonaReview {
   promptParameters: Record<string, unknown>;
   verdict: PersonaVerdict | null;
   error: { code: string; message: string; retryable: boolean } | null;
+  /** A failed persona's report for the failure catalog, outboxed with the review. */
+  failure: FailureReport | null;
 }
 
 const reviewContent = (p: {
@@ -148,6 +150,7 @@ export const personaReviewWrite: WriteDefinition<StorePersonaReview, PersonaRevi
        where persona_review.error_code is not null`,
       Object.values(row),
     );
+    if (p.failure) await writeFailure(em, REVIEW_RUNS.outbox, p.failure);
   },
   async readBack(em, p) {
     const stored = await em.findOne(PersonaReview, { runId: p.runId, personaId: p.personaId });

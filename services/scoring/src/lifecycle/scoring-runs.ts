@@ -16,5 +16,6 @@ export const SCORING_RUNS: RunKind = {
     failed: RunStatus.ERROR,
     cancelled: RunStatus.CANCELLED,
   },
+  outbox: '"scoring"."failure_outbox"',
   queue: { name: 'score-run', schema: 'scoring_jobs' },
 };
