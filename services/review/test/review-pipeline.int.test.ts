@@ -106,6 +106,17 @@ describe('review pipeline (real PostgreSQL, pg-boss, fake OpenAI)', { timeout: 1
       3,
       'the first call and two retries',
     );
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const outboxed = (
+      await client.query('select stage, error_code from review.failure_outbox where run_id = $1', [run.id])
+    ).rows;
+    await client.end();
+    assert.deepEqual(
+      outboxed,
+      [{ stage: 'persona:cost', error_code: 'LLM_REQUEST_FAILED' }],
+      'one failure for the catalog',
+    );
   });
 
   it('three personas failing: FAILED below quorum, with the two reviews that succeeded kept', async () => {
