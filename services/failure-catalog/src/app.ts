@@ -6,9 +6,13 @@ import { loadDefaultCatalog } from './catalog/default-catalog.ts';
 import { FailureResolver } from './failures/failure.resolver.ts';
 import { FailureService } from './failures/failure.service.ts';
 import { FailureMatch } from './failures/failure-match.entity.ts';
+import { FailureGroup } from './groups/failure-group.entity.ts';
+import { FailureGroupFieldResolver, GroupResolver } from './groups/group.resolver.ts';
+import { GroupService } from './groups/group.service.ts';
 import { OutboxIntake } from './intake/outbox-intake.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import { Migration20261206000001Matching } from './migrations/Migration20261206000001Matching.ts';
+import { Migration20261206000002Groups } from './migrations/Migration20261206000002Groups.ts';
 import {
   ReviewRunFailuresResolver,
   ReviewRunRef,
@@ -24,12 +28,13 @@ export const failureCatalogService: ServiceModule = {
   name: 'failure-catalog',
   dbSchema: 'failure_catalog',
   portVariable: 'ASSAY_FAILURE_CATALOG_PORT',
-  entities: [CatalogEntry, FailureMatch],
-  migrations: [Migration20261122000000, Migration20261206000001Matching],
+  entities: [CatalogEntry, FailureMatch, FailureGroup],
+  migrations: [Migration20261122000000, Migration20261206000001Matching, Migration20261206000002Groups],
   async createApp({ orm, env, log }) {
     const config = loadConfig(['ASSAY_FAILURE_INTAKE_INTERVAL_MS'], env);
     const catalog = new CatalogService(orm);
-    const failures = new FailureService(orm, catalog);
+    const groups = new GroupService(orm);
+    const failures = new FailureService(orm, catalog, groups);
     const defaults = loadDefaultCatalog();
     const intake = new OutboxIntake({
       orm,
@@ -42,6 +47,8 @@ export const failureCatalogService: ServiceModule = {
       resolvers: [
         new FailureResolver(failures, catalog),
         new CatalogResolver(catalog, failures),
+        new GroupResolver(groups),
+        new FailureGroupFieldResolver(groups),
         new ScoringRunFailuresResolver(failures),
         new ReviewRunFailuresResolver(failures),
       ],

@@ -4,6 +4,7 @@ import { gql, startTestService } from '@assay/kit/testing';
 import { failureCatalogService } from '../src/app.ts';
 import { CatalogService } from '../src/catalog/catalog.service.ts';
 import { FailureService, fingerprint } from '../src/failures/failure.service.ts';
+import { GroupService } from '../src/groups/group.service.ts';
 
 const UPSERT = `mutation($input: CatalogEntryInput!) {
   upsertCatalogEntry(input: $input) { id errorCode title category severity retryable recoverySuggestion } }`;
@@ -13,7 +14,11 @@ describe('failure catalog (real PostgreSQL)', () => {
   let failures: FailureService;
   before(async () => {
     service = await startTestService(failureCatalogService);
-    failures = new FailureService(service.orm, new CatalogService(service.orm));
+    failures = new FailureService(
+      service.orm,
+      new CatalogService(service.orm),
+      new GroupService(service.orm),
+    );
   });
   after(() => service.stopAndDrop());
 

@@ -58,6 +58,10 @@ export class FailureMatch {
   @Field(() => String, { description: 'Same service, code and normalised message: same fingerprint.' })
   fingerprint!: string;
 
+  /** Its FailureGroup (by fingerprint). */
+  @Property({ type: 'uuid', nullable: true })
+  groupId: string | null = null;
+
   @Property({ type: 'uuid', nullable: true })
   catalogEntryId: string | null = null;
 

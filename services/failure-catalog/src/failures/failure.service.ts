@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadUserInputError, type EntityManager, isUuid, type MikroORM, paginate } from '@assay/kit';
 import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { GroupService } from '../groups/group.service.ts';
 import type { FailureFilter } from './failure.inputs.ts';
 import { FailureMatch } from './failure-match.entity.ts';
 
@@ -37,14 +38,19 @@ export class FailureService {
   constructor(
     private readonly orm: MikroORM,
     private readonly catalog: CatalogService,
+    private readonly groups: GroupService,
   ) {}
 
   /**
    * Matches a failure against the catalog and stores it, once by its id (a failure delivered again
    * changes nothing), in `em`'s transaction when given. Answers whether it was new.
    */
-  async record(report: FailureReport, em: EntityManager = this.orm.em.fork()): Promise<boolean> {
+  async record(report: FailureReport, em?: EntityManager): Promise<boolean> {
+    if (!em) return this.orm.em.fork().transactional((tx) => this.record(report, tx));
     const tenantId = report.tenantId ?? 'default';
+    const id = report.id ?? randomUUID();
+    const print = fingerprint(report.service, report.errorCode, report.errorMessage);
+    const at = report.occurredAt ?? new Date();
     const match = (await this.catalog.matcher(tenantId))(report.errorCode, report.errorMessage ?? null);
     const entry = match.entry;
     const inserted = await em.execute<{ id: string }[]>(
@@ -54,13 +60,13 @@ export class FailureService {
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
        on conflict (id) do nothing returning id`,
       [
-        report.id ?? randomUUID(),
+        id,
         tenantId,
         report.runId ?? null,
         report.service,
         report.errorCode,
         report.errorMessage ?? null,
-        fingerprint(report.service, report.errorCode, report.errorMessage),
+        print,
         entry?.id ?? null,
         match.type,
         match.confidence,
@@ -72,10 +78,21 @@ export class FailureService {
         report.stage ?? null,
         report.context ? JSON.stringify(report.context) : null,
         report.traceId ?? null,
-        report.occurredAt ?? new Date(),
+        at,
       ],
     );
-    return inserted.length > 0;
+    if (inserted.length === 0) return false; // delivered before
+    await this.groups.add(em, {
+      id,
+      tenantId,
+      fingerprint: print,
+      service: report.service,
+      errorCode: report.errorCode,
+      errorMessage: report.errorMessage ?? null,
+      catalogEntryId: entry?.id ?? null,
+      at,
+    });
+    return true;
   }
 
   /** Matches the failures of the last `sinceHours` again (after the catalog changed); answers how many changed. */
