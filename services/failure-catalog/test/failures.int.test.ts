@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gql, startTestService } from '@assay/kit/testing';
 import { failureCatalogService } from '../src/app.ts';
-import { CatalogService } from '../src/catalog/catalog.service.ts';
-import { FailureService, fingerprint } from '../src/failures/failure.service.ts';
-import { GroupService } from '../src/groups/group.service.ts';
+import { createCatalogServices } from '../src/catalog-services.ts';
+import { type FailureService, fingerprint } from '../src/failures/failure.service.ts';
 
 const UPSERT = `mutation($input: CatalogEntryInput!) {
   upsertCatalogEntry(input: $input) { id errorCode title category severity retryable recoverySuggestion } }`;
@@ -14,11 +13,7 @@ describe('failure catalog (real PostgreSQL)', () => {
   let failures: FailureService;
   before(async () => {
     service = await startTestService(failureCatalogService);
-    failures = new FailureService(
-      service.orm,
-      new CatalogService(service.orm),
-      new GroupService(service.orm),
-    );
+    ({ failures } = createCatalogServices(service.orm));
   });
   after(() => service.stopAndDrop());
 
@@ -65,7 +60,7 @@ describe('failure catalog (real PostgreSQL)', () => {
       errorMessage: 'connection 1234 reset',
     });
     await failures.record({ runId, service: 'scoring', errorCode: 'SOMETHING_NEW' });
-    assert.equal(recorded, true);
+    assert.ok(recorded, 'stored as new');
 
     const result = await gql(
       service.url,

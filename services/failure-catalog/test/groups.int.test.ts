@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { gql, startTestService } from '@assay/kit/testing';
 import { failureCatalogService } from '../src/app.ts';
-import { CatalogService } from '../src/catalog/catalog.service.ts';
-import { FailureService } from '../src/failures/failure.service.ts';
-import { GroupService } from '../src/groups/group.service.ts';
+import { createCatalogServices } from '../src/catalog-services.ts';
+import type { FailureService } from '../src/failures/failure.service.ts';
 
 // Failures grouped like Sentry issues: by service, code and the message with ids and numbers taken out.
 
@@ -18,11 +17,7 @@ describe('failure groups (real PostgreSQL)', { timeout: 120_000 }, () => {
   let failures: FailureService;
   before(async () => {
     service = await startTestService(failureCatalogService);
-    failures = new FailureService(
-      service.orm,
-      new CatalogService(service.orm),
-      new GroupService(service.orm),
-    );
+    ({ failures } = createCatalogServices(service.orm));
   });
   after(() => service.stopAndDrop());
 
@@ -79,6 +74,7 @@ describe('failure groups (real PostgreSQL)', { timeout: 120_000 }, () => {
     const [group] = (await gql(service.url, GROUPS, { f: { errorCode: 'DISK_FULL' } })).data!.failureGroups
       .nodes;
     const recovered = await gql(service.url, RECOVER, { id: group.id, s: 'RECOVERED' });
+    assert.equal(recovered.errors, undefined, JSON.stringify(recovered.errors));
     assert.equal(recovered.data!.updateFailureGroupRecovery.status, 'RECOVERED');
     const again = randomUUID();
     await failures.record({ ...report, id: again, errorMessage: 'no space left on /var/data 7' });
@@ -104,8 +100,8 @@ describe('failure groups (real PostgreSQL)', { timeout: 120_000 }, () => {
   it('a failure delivered twice counts once', async () => {
     const id = randomUUID();
     const report = { id, service: 'review', errorCode: 'LLM_REFUSED', errorMessage: 'refused' };
-    assert.equal(await failures.record(report), true);
-    assert.equal(await failures.record(report), false);
+    assert.equal((await failures.record(report))?.id, id);
+    assert.equal(await failures.record(report), null, 'delivered before');
     const [group] = (await gql(service.url, GROUPS, { f: { errorCode: 'LLM_REFUSED' } })).data!.failureGroups
       .nodes;
     assert.equal(group.count, 1);

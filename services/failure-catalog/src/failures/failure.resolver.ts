@@ -5,6 +5,7 @@ import { CatalogEntry } from '../catalog/catalog-entry.entity.ts';
 import { FailureFilter } from './failure.inputs.ts';
 import type { FailureService } from './failure.service.ts';
 import { FailureMatch } from './failure-match.entity.ts';
+import { FailureStats } from './failure-stats.ts';
 
 const FailureMatchConnection = ConnectionType(FailureMatch, 'FailureMatchConnection');
 
@@ -27,6 +28,24 @@ export class FailureResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
     return this.failureService.list(filter, first, after);
+  }
+
+  @Query(() => FailureMatchConnection, {
+    description: 'Failures nobody has recovered or ignored yet, newest first.',
+  })
+  unrecoveredFailures(
+    @Arg('category', () => String, { nullable: true }) category: string | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ) {
+    return this.failureService.unrecovered(category, first, after);
+  }
+
+  @Query(() => FailureStats)
+  failureStats(
+    @Arg('sinceHours', () => Int, { defaultValue: 24 }) sinceHours: number,
+  ): Promise<FailureStats> {
+    return this.failureService.stats(sinceHours);
   }
 
   @FieldResolver(() => CatalogEntry, { nullable: true })

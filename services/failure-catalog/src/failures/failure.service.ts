@@ -1,9 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadUserInputError, type EntityManager, isUuid, type MikroORM, paginate } from '@assay/kit';
+import DataLoader from 'dataloader';
 import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { Severity } from '../catalog/catalog-entry.entity.ts';
+import { FailureGroup } from '../groups/failure-group.entity.ts';
 import type { GroupService } from '../groups/group.service.ts';
 import type { FailureFilter } from './failure.inputs.ts';
-import { FailureMatch } from './failure-match.entity.ts';
+import { FailureMatch, type MatchType, RecoveryStatus } from './failure-match.entity.ts';
+import type { FailureStats } from './failure-stats.ts';
 
 /** A failure as it arrives: from a producer's outbox (with its id), or recorded here directly. */
 export interface FailureReport {
@@ -33,8 +37,60 @@ export function fingerprint(service: string, errorCode: string, message: string 
     .slice(0, 32);
 }
 
+/** What was stored of a new failure: for its metrics and its live feed, after the commit. */
+export interface RecordedFailure {
+  id: string;
+  tenantId: string;
+  runId: string | null;
+  service: string;
+  errorCode: string;
+  category: string | null;
+  severity: Severity | null;
+  matchType: MatchType;
+  occurredAt: Date;
+}
+
+/** The widest window of `failureStats` and `rematchFailures`: 90 days. */
+const MAX_HOURS = 24 * 90;
+
+function checkHours(sinceHours: number): void {
+  if (!Number.isInteger(sinceHours) || sinceHours < 1 || sinceHours > MAX_HOURS)
+    throw new BadUserInputError(`sinceHours must be a whole number of hours between 1 and ${MAX_HOURS}`);
+}
+
 /** Records failures, matched against the catalog, and lists them. */
 export class FailureService {
+  /** A run's failures, batched across the runs of one response: one query for a page of runs. */
+  private readonly byRun = new DataLoader<string, FailureMatch[]>(
+    async (keys) => {
+      const byTenant = new Map<string, string[]>();
+      for (const key of keys) {
+        const [tenantId, runId] = key.split('\u0000') as [string, string];
+        byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), runId]);
+      }
+      const rows: FailureMatch[] = [];
+      for (const [tenantId, runIds] of byTenant) {
+        rows.push(
+          ...(await this.orm.em
+            .fork()
+            .find(
+              FailureMatch,
+              { tenantId, runId: { $in: runIds } },
+              { orderBy: { createdAt: 'asc', id: 'asc' } },
+            )),
+        );
+      }
+      const byKey = new Map<string, FailureMatch[]>();
+      for (const r of rows) {
+        const key = `${r.tenantId}\u0000${r.runId}`;
+        byKey.set(key, [...(byKey.get(key) ?? []), r]);
+      }
+      return keys.map((key) => byKey.get(key) ?? []);
+    },
+    // No cache: a later request must see failures recorded since; keys carry the tenant.
+    { cache: false, maxBatchSize: 500 },
+  );
+
   constructor(
     private readonly orm: MikroORM,
     private readonly catalog: CatalogService,
@@ -43,9 +99,10 @@ export class FailureService {
 
   /**
    * Matches a failure against the catalog and stores it, once by its id (a failure delivered again
-   * changes nothing), in `em`'s transaction when given. Answers whether it was new.
+   * changes nothing), in `em`'s transaction when given. Answers what was stored, or null when it
+   * was delivered before.
    */
-  async record(report: FailureReport, em?: EntityManager): Promise<boolean> {
+  async record(report: FailureReport, em?: EntityManager): Promise<RecordedFailure | null> {
     if (!em) return this.orm.em.fork().transactional((tx) => this.record(report, tx));
     const tenantId = report.tenantId ?? 'default';
     const id = report.id ?? randomUUID();
@@ -81,7 +138,7 @@ export class FailureService {
         at,
       ],
     );
-    if (inserted.length === 0) return false; // delivered before
+    if (inserted.length === 0) return null; // delivered before
     await this.groups.add(em, {
       id,
       tenantId,
@@ -92,13 +149,22 @@ export class FailureService {
       catalogEntryId: entry?.id ?? null,
       at,
     });
-    return true;
+    return {
+      id,
+      tenantId,
+      runId: report.runId ?? null,
+      service: report.service,
+      errorCode: report.errorCode,
+      category: entry?.category ?? null,
+      severity: entry?.severity ?? null,
+      matchType: match.type as MatchType,
+      occurredAt: at,
+    };
   }
 
   /** Matches the failures of the last `sinceHours` again (after the catalog changed); answers how many changed. */
   async rematch(sinceHours: number, tenantId = 'default'): Promise<number> {
-    if (!Number.isInteger(sinceHours) || sinceHours < 1 || sinceHours > 24 * 90)
-      throw new BadUserInputError('sinceHours must be a whole number of hours between 1 and 2160');
+    checkHours(sinceHours);
     const matcher = await this.catalog.matcher(tenantId);
     const em = this.orm.em.fork();
     const failures = await em.find(
@@ -131,15 +197,79 @@ export class FailureService {
   }
 
   forRun(runId: string, tenantId = 'default'): Promise<FailureMatch[]> {
-    return this.orm.em.fork().find(FailureMatch, { tenantId, runId }, { orderBy: { createdAt: 'asc' } });
+    return this.byRun.load(`${tenantId}\u0000${runId}`);
   }
 
   list(filter: FailureFilter | null, first: number | null, after: string | null, tenantId = 'default') {
     const where: Record<string, unknown> = { tenantId };
-    if (filter?.runId) where.runId = filter.runId;
-    if (filter?.service) where.service = filter.service;
-    if (filter?.errorCode) where.errorCode = filter.errorCode;
-    if (filter?.recoveryStatus) where.recoveryStatus = filter.recoveryStatus;
+    const f = filter ?? {};
+    for (const key of [
+      'runId',
+      'service',
+      'errorCode',
+      'category',
+      'severity',
+      'matchType',
+      'recoveryStatus',
+    ] as const)
+      if (f[key]) where[key] = f[key];
+    if (f.since && f.until && f.since >= f.until)
+      throw new BadUserInputError('filter.since must be before filter.until');
+    if (f.since || f.until)
+      where.createdAt = { ...(f.since ? { $gte: f.since } : {}), ...(f.until ? { $lt: f.until } : {}) };
     return paginate(this.orm.em.fork(), FailureMatch, where, { first, after });
+  }
+
+  /** Failures nobody has recovered or ignored yet, newest first. */
+  unrecovered(category: string | null, first: number | null, after: string | null, tenantId = 'default') {
+    if (category && category.length > 100) throw new BadUserInputError('category is at most 100 characters');
+    return this.list({ category, recoveryStatus: RecoveryStatus.UNRECOVERED }, first, after, tenantId);
+  }
+
+  /** Totals, rates and the most frequent codes, categories and groups of the last `sinceHours`. */
+  async stats(sinceHours: number, tenantId = 'default'): Promise<FailureStats> {
+    checkHours(sinceHours);
+    const em = this.orm.em.fork();
+    const since = new Date(Date.now() - sinceHours * 3_600_000);
+    const window = `from "failure_catalog"."failure_match" where tenant_id = ? and created_at >= ?`;
+    const [totals] = await em.execute<
+      { total: string; matched: string; recovered: string; mttr: number | null }[]
+    >(
+      `select count(*) as total, count(*) filter (where match_type <> 'NONE') as matched,
+         count(*) filter (where recovery_status = 'RECOVERED') as recovered,
+         avg(extract(epoch from recovered_at - created_at)) filter (where recovery_status = 'RECOVERED') as mttr
+       ${window}`,
+      [tenantId, since],
+    );
+    const top = (column: string) =>
+      em.execute<{ key: string; count: string }[]>(
+        `select ${column} as key, count(*) as count ${window} group by 1 order by 2 desc, 1 limit 5`,
+        [tenantId, since],
+      );
+    const [codes, categories, groupCounts] = await Promise.all([
+      top('error_code'),
+      top("coalesce(category, 'uncatalogued')"),
+      top('group_id'),
+    ]);
+    const groups = await em.find(FailureGroup, {
+      id: { $in: groupCounts.map((g) => g.key).filter(Boolean) },
+    });
+    const total = Number(totals!.total);
+    const rate = (n: number) => (total === 0 ? 0 : n / total);
+    return {
+      sinceHours,
+      total,
+      matched: Number(totals!.matched),
+      matchRate: rate(Number(totals!.matched)),
+      recovered: Number(totals!.recovered),
+      recoveryRate: rate(Number(totals!.recovered)),
+      meanTimeToRecoverySeconds: totals!.mttr === null ? null : Number(totals!.mttr),
+      topCodes: codes.map((c) => ({ key: c.key, count: Number(c.count) })),
+      topCategories: categories.map((c) => ({ key: c.key, count: Number(c.count) })),
+      topGroups: groupCounts.flatMap((c) => {
+        const group = groups.find((g) => g.id === c.key);
+        return group ? [{ group, count: Number(c.count) }] : [];
+      }),
+    };
   }
 }

@@ -18,9 +18,3 @@ export class FailureGroupFilter {
   @MaxLength(100)
   errorCode?: string | null;
 }
-
-@InputType({ description: 'A recovery decision: RECOVERED, IGNORED, or back to UNRECOVERED.' })
-export class RecoveryUpdateInput {
-  @Field(() => RecoveryStatus)
-  status!: RecoveryStatus;
-}

@@ -1,20 +1,24 @@
-import { BadUserInputError, ConnectionType, isUuid } from '@assay/kit';
+import { ConnectionType } from '@assay/kit';
 import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import { CatalogEntry } from '../catalog/catalog-entry.entity.ts';
+import type { FailureService } from '../failures/failure.service.ts';
 import { FailureMatch } from '../failures/failure-match.entity.ts';
+import { checkId } from '../ids.ts';
+import { RecoveryUpdateInput } from '../recovery/recovery.inputs.ts';
 import { FailureGroup } from './failure-group.entity.ts';
-import { FailureGroupFilter, RecoveryUpdateInput } from './group.inputs.ts';
+import { FailureGroupFilter } from './group.inputs.ts';
 import type { GroupService } from './group.service.ts';
 
 const FailureGroupConnection = ConnectionType(FailureGroup, 'FailureGroupConnection');
 
-const checkId = (id: string) => {
-  if (!isUuid(id)) throw new BadUserInputError(`id ${JSON.stringify(id)} is not a failure group id (a UUID)`);
-  return id;
-};
-
 @Resolver(() => FailureGroup)
 export class GroupResolver {
-  constructor(private readonly groups: GroupService) {}
+  constructor(
+    private readonly groups: GroupService,
+    private readonly failures: FailureService,
+    private readonly catalog: CatalogService,
+  ) {}
 
   @Query(() => FailureGroupConnection, { description: 'Failure groups, newest first seen first.' })
   failureGroups(
@@ -27,7 +31,7 @@ export class GroupResolver {
 
   @Query(() => FailureGroup, { nullable: true })
   failureGroup(@Arg('id', () => ID) id: string): Promise<FailureGroup | null> {
-    return this.groups.find(checkId(id));
+    return this.groups.find(checkId('failure group', id));
   }
 
   @Mutation(() => FailureGroup, {
@@ -37,7 +41,20 @@ export class GroupResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input', () => RecoveryUpdateInput) input: RecoveryUpdateInput,
   ): Promise<FailureGroup> {
-    return this.groups.setStatus(checkId(id), input.status);
+    return this.groups.setStatus(checkId('failure group', id), input);
+  }
+
+  @FieldResolver(() => FailureMatch, {
+    nullable: true,
+    description: 'The occurrence that made it REGRESSED.',
+  })
+  regressedBy(@Root() group: FailureGroup): Promise<FailureMatch | null> | null {
+    return group.regressedById ? this.failures.find(group.regressedById, group.tenantId) : null;
+  }
+
+  @FieldResolver(() => CatalogEntry, { nullable: true })
+  catalogEntry(@Root() group: FailureGroup): Promise<CatalogEntry | null> | null {
+    return group.catalogEntryId ? this.catalog.findById(group.catalogEntryId) : null;
   }
 
   @FieldResolver(() => Int, { description: 'Distinct runs among its occurrences.' })

@@ -1,13 +1,8 @@
-import {
-  BadUserInputError,
-  type EntityManager,
-  isUuid,
-  type MikroORM,
-  NotFoundError,
-  paginate,
-} from '@assay/kit';
-import { meter } from '@assay/kit/telemetry';
-import { RecoveryStatus } from '../failures/failure-match.entity.ts';
+import { AppError, type EntityManager, isUuid, type MikroORM, NotFoundError, paginate } from '@assay/kit';
+import type { RecoveryStatus } from '../failures/failure-match.entity.ts';
+import type { FailureMetrics } from '../failures/failure-metrics.ts';
+import type { RecoveryDecision, RecoveryService } from '../recovery/recovery.service.ts';
+import { checkTransition } from '../recovery/recovery-rules.ts';
 import { FailureGroup } from './failure-group.entity.ts';
 
 export interface Occurrence {
@@ -21,16 +16,13 @@ export interface Occurrence {
   at: Date;
 }
 
-/** Statuses a person may set; REGRESSED only ever comes from a new occurrence. */
-const SETTABLE = [RecoveryStatus.UNRECOVERED, RecoveryStatus.RECOVERED, RecoveryStatus.IGNORED];
-
 /** Groups failures by fingerprint, and carries a group's recovery status. */
 export class GroupService {
-  private readonly regressed = meter().createCounter('assay_failure_groups_regressed', {
-    description: 'Failure groups marked RECOVERED or IGNORED that occurred again',
-  });
-
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly recovery: RecoveryService,
+    private readonly metrics: FailureMetrics,
+  ) {}
 
   /** Counts an occurrence into its group (created on its first), in `em`'s transaction; answers the group id. */
   async add(em: EntityManager, o: Occurrence): Promise<string> {
@@ -58,7 +50,7 @@ export class GroupService {
         o.id,
       ],
     );
-    if (group!.regressed) this.regressed.add(1, { service: o.service });
+    if (group!.regressed) this.metrics.regressed(o.service);
     await em.execute('update "failure_catalog"."failure_match" set group_id = ? where id = ?', [
       group!.id,
       o.id,
@@ -84,21 +76,25 @@ export class GroupService {
     return paginate(this.orm.em.fork(), FailureGroup, where, { first, after });
   }
 
-  /** Sets a group's recovery status (and every occurrence's); REGRESSED cannot be set by hand. */
-  async setStatus(id: string, status: RecoveryStatus, tenantId = 'default'): Promise<FailureGroup> {
-    if (!SETTABLE.includes(status))
-      throw new BadUserInputError(`status ${status} cannot be set; use ${SETTABLE.join(', ')}`);
+  /**
+   * Sets a group's recovery status and every occurrence's that can take it (each change in its
+   * failure's history); refused with BAD_USER_INPUT when the group's status cannot go there.
+   */
+  async setStatus(id: string, decision: RecoveryDecision, tenantId = 'default'): Promise<FailureGroup> {
     const group = await this.find(id, tenantId);
     if (!group) throw new NotFoundError('failure group', id);
-    await this.orm.em.fork().transactional(async (em) => {
-      await em.nativeUpdate(FailureGroup, { id }, { status, regressedById: null });
-      await em.execute(
-        `update "failure_catalog"."failure_match" set recovery_status = ?,
-           recovered_at = case when ? in ('RECOVERED', 'IGNORED') then now() else null end
-         where group_id = ?`,
-        [status, status, id],
+    checkTransition(`failure group ${id}`, group.status, decision.status);
+    const changed = await this.orm.em.fork().transactional(async (em) => {
+      const moved = await em.nativeUpdate(
+        FailureGroup,
+        { id, status: group.status },
+        { status: decision.status, regressedById: null },
       );
+      if (moved === 0)
+        throw new AppError('CONFLICT', `failure group ${id} changed meanwhile; read it and try again`, true);
+      return this.recovery.forGroup(em, id, decision);
     });
+    this.metrics.recovered(decision.status, changed);
     return (await this.find(id, tenantId))!;
   }
 

@@ -1,13 +1,24 @@
-import type { Logger, MikroORM } from '@assay/kit';
+import type { Logger, MikroORM, PgPubSub } from '@assay/kit';
 import { classifyDbError } from '@assay/kit/operations';
-import type { FailureService } from '../failures/failure.service.ts';
+import type { FailureService, RecordedFailure } from '../failures/failure.service.ts';
+import { publishRecorded } from '../failures/failure-feed.ts';
+import type { FailureMetrics } from '../failures/failure-metrics.ts';
+import type { RecoveryService, RunsOf } from '../recovery/recovery.service.ts';
+
+/** A service whose failures the catalog takes (constants, never input). */
+export interface Producer extends RunsOf {
+  /** Its PostgreSQL schema, which holds its `failure_outbox`. */
+  schema: string;
+}
 
 export interface OutboxIntakeOptions {
   orm: MikroORM;
   failures: FailureService;
+  recovery: RecoveryService;
+  metrics: FailureMetrics;
+  pubSub: PgPubSub;
   log: Logger;
-  /** The producers' schemas whose `failure_outbox` is read (constants, never input). */
-  producers: string[];
+  producers: readonly Producer[];
   intervalMs: number;
   /** Failures taken per producer per transaction. */
   batch?: number;
@@ -61,22 +72,42 @@ export class OutboxIntake {
     await this.pulling;
   }
 
-  /** Takes everything waiting in every outbox now; answers how many failures were new. */
+  /**
+   * Takes everything waiting in every outbox now, then recovers the failures of runs that have
+   * since succeeded; answers how many failures were new.
+   */
   async drain(): Promise<number> {
     let stored = 0;
     for (const producer of this.options.producers) {
       for (;;) {
-        const taken = await this.pull(producer);
+        const taken = await this.pull(producer.schema);
         if (taken === null) break;
-        stored += taken.stored;
+        stored += taken.stored.length;
+        // Counted and announced once committed: a batch rolled back is taken again, not twice.
+        for (const f of taken.stored)
+          this.options.metrics.recorded(f.service, f.category, f.matchType, f.occurredAt);
+        publishRecorded(this.options.pubSub, this.options.log, taken.stored);
         if (taken.rows < (this.options.batch ?? 500)) break;
       }
+      await this.measureDepth(producer.schema);
     }
+    await this.options.recovery.recoverSucceededRuns(this.options.producers);
     return stored;
   }
 
+  private async measureDepth(schema: string): Promise<void> {
+    try {
+      const [row] = await this.options.orm.em
+        .fork()
+        .execute<{ n: string }[]>(`select count(*) as n from "${schema}"."failure_outbox"`);
+      this.options.metrics.outboxDepth(schema, Number(row!.n));
+    } catch (error) {
+      if (classifyDbError(error).code !== '42P01') throw error;
+    }
+  }
+
   /** One batch of one producer's outbox, or null when it has no outbox (yet). */
-  private async pull(producer: string): Promise<{ rows: number; stored: number } | null> {
+  private async pull(producer: string): Promise<{ rows: number; stored: RecordedFailure[] } | null> {
     const batch = this.options.batch ?? 500;
     try {
       return await this.options.orm.em.fork().transactional(async (em) => {
@@ -86,9 +117,9 @@ export class OutboxIntake {
            returning *`,
           [batch],
         );
-        let stored = 0;
+        const stored: RecordedFailure[] = [];
         for (const row of rows) {
-          const isNew = await this.options.failures.record(
+          const recorded = await this.options.failures.record(
             {
               id: row.id,
               tenantId: row.tenant_id,
@@ -104,7 +135,7 @@ export class OutboxIntake {
             },
             em,
           );
-          if (isNew) stored++;
+          if (recorded) stored.push(recorded);
         }
         return { rows: rows.length, stored };
       });
