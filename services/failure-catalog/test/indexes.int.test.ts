@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { gql, startTestService } from '@assay/kit/testing';
+import { type GraphQLResult, gql, startTestService } from '@assay/kit/testing';
 import { failureCatalogService } from '../src/app.ts';
 import { createCatalogServices } from '../src/catalog-services.ts';
 import type { FailureService } from '../src/failures/failure.service.ts';
@@ -121,7 +121,7 @@ describe('failure queries at 100,000 rows (real PostgreSQL)', { timeout: 180_000
 
   it('the failures of 50 runs, asked for in one _entities call, are one query', async () => {
     const fifty = runIds.slice(0, 50);
-    let result: Awaited<ReturnType<typeof gql>> | undefined;
+    let result: GraphQLResult | undefined;
     const statements = await statementsOf(async () => {
       result = await gql(
         service.url,
