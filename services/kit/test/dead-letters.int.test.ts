@@ -11,7 +11,7 @@ import { DeadLetter, DeadLetterStatus } from '../src/persistence/dead-letter.ent
 import { DeadLetterResolver } from '../src/persistence/dead-letters/dead-letter.resolver.ts';
 import { DeadLetterService } from '../src/persistence/dead-letters/dead-letter.service.ts';
 import { createTestDatabase } from '../src/testing/database.ts';
-import { type Harness, openHarness, SCHEMA } from './support/fault-db.ts';
+import { type Harness, OUTBOX, openHarness, SCHEMA } from './support/fault-db.ts';
 import { noteWrite } from './support/note-write.ts';
 
 // Dead letters over GraphQL against a real PostgreSQL: listed, replayed through the writer, resolved.
@@ -25,7 +25,7 @@ const formatError = createFormatError(pino({ level: 'silent' }));
 before(async () => {
   db = await createTestDatabase();
   spoolDir = await mkdtemp(join(tmpdir(), 'assay-dead-letters-'));
-  h = await openHarness({ url: db.url, spoolDir });
+  h = await openHarness({ url: db.url, spoolDir, failureOutbox: true });
   schema = await buildSubgraph({
     resolvers: [new DeadLetterResolver(new DeadLetterService(h.orm, h.writer))],
   });
@@ -36,7 +36,7 @@ after(async () => {
   await rm(spoolDir, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  await h.orm.em.getConnection().execute(`truncate "${SCHEMA}"."note", "${SCHEMA}"."dead_letter"`);
+  await h.orm.em.getConnection().execute(`truncate "${SCHEMA}"."note", "${SCHEMA}"."dead_letter", ${OUTBOX}`);
 });
 
 const FIELDS = `id write idempotencyKey payload errorClass errorCode errorMessage retryCount status
@@ -155,6 +155,41 @@ describe('persistence failures', { timeout: 60_000 }, () => {
     assert.equal(failure.retryCount, 0);
     assert.deepEqual(failure.payload, { key: 'bad-1', body: [1] });
     assert.equal(failure.resolvedAt, null);
+  });
+
+  test('a dead letter reports WRITE_FAILED to the service’s failure outbox, once, with the letter', async () => {
+    await deadLetterNote('bad-outbox');
+    assert.equal(
+      (await h.writer.persist(noteWrite, { key: 'bad-outbox', body: [1] })).status,
+      'DEAD_LETTERED',
+    );
+    const rows = await h.orm.em
+      .getConnection()
+      .execute<
+        {
+          service: string;
+          error_code: string;
+          stage: string;
+          retryable: boolean;
+          context: unknown;
+          error_message: string;
+        }[]
+      >(`select service, error_code, stage, retryable, context, error_message from ${OUTBOX}`);
+    assert.equal(rows.length, 1, 'one failure per dead letter (write, key)');
+    const [row] = rows;
+    assert.deepEqual(
+      { ...row!, error_message: undefined },
+      {
+        service: 'kit-test',
+        error_code: 'WRITE_FAILED',
+        stage: 'dead-letter',
+        retryable: false,
+        context: { write: 'test.note', reason: '23514' },
+        error_message: undefined,
+      },
+    );
+    assert.match(row!.error_message, /^test\.note failed permanently \(23514\): .*check constraint/);
+    assert.doesNotMatch(row!.error_message, /\[1\]/, 'the payload stays out of the message');
   });
 
   test('filters by status', async () => {

@@ -48,6 +48,7 @@ export const reviewService: ServiceModule = {
   name: 'review',
   dbSchema: 'review',
   portVariable: 'ASSAY_REVIEW_PORT',
+  failureOutbox: REVIEW_RUNS.outbox,
   entities: [RunRecord, ReviewRun, ProposalVersion, PersonaReview, Decision],
   migrations: [
     Migration20261122000000,

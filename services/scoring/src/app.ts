@@ -54,6 +54,7 @@ export const scoringService: ServiceModule = {
   name: 'scoring',
   dbSchema: 'scoring',
   portVariable: 'ASSAY_SCORING_PORT',
+  failureOutbox: SCORING_RUNS.outbox,
   entities: [RunRecord, ScoringRun, Score],
   migrations: [
     Migration20261122000000,

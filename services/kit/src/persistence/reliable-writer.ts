@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { failureReport, writeFailure } from '../failures/failure-outbox.ts';
 import type { Logger } from '../logging/logger.ts';
 import { classifyDbError } from './classify-error.ts';
 import { contentHash } from './content-hash.ts';
@@ -92,6 +93,11 @@ export interface ReliableWriterOptions {
   spool: Spool;
   log: Logger;
   policy?: Partial<WritePolicyOptions>;
+  /**
+   * The service's failure outbox: each dead letter also reports a failure (WRITE_FAILED) there, in
+   * the dead letter's own transaction, so the failure catalog sees it.
+   */
+  failureOutbox?: { service: string; table: string };
 }
 
 /**
@@ -116,8 +122,11 @@ export class ReliableWriter {
       const code = 'error' in event ? classifyDbError(event.error).code : 'UNKNOWN';
       options.log.debug({ attempt: event.attempt, code, delayMs: Math.round(event.delay) }, 'write retried');
     });
-    this.register(deadLetterWrite);
+    this.deadLetterWrite = deadLetterWriteFor(options.failureOutbox);
+    this.register(this.deadLetterWrite);
   }
+
+  private readonly deadLetterWrite: WriteDefinition<DeadLetterPayload, DeadLetter>;
 
   get spool(): Spool {
     return this.options.spool;
@@ -343,17 +352,17 @@ export class ReliableWriter {
       errorMessage: storable(error.message),
       retryCount: Math.max(0, attempts - 1),
     };
-    const outcome = await this.tryWrite(deadLetterWrite, letter);
+    const outcome = await this.tryWrite(this.deadLetterWrite, letter);
     if (outcome.ok) return;
     if (outcome.transient) {
-      await this.options.spool.append(spoolRecord(randomUUID(), deadLetterWrite, letter, outcome.code));
+      await this.options.spool.append(spoolRecord(randomUUID(), this.deadLetterWrite, letter, outcome.code));
       return;
     }
     // Refused for good: a letter re-spooled would be refused again on every pass. Quarantined on
     // disk instead, where `npm run spool -- list` and the quarantine gauge show it.
     this.options.log.error({ write, code: outcome.error.reason }, 'dead letter refused: quarantined');
     await this.options.spool.quarantine(
-      spoolRecord(randomUUID(), deadLetterWrite, letter, outcome.error.reason),
+      spoolRecord(randomUUID(), this.deadLetterWrite, letter, outcome.error.reason),
     );
   }
 }
@@ -439,12 +448,33 @@ export function breakerStateName(state: CircuitState): keyof typeof BREAKER_STAT
   }
 }
 
-/** Dead letters are written idempotently too: one per (write, key). */
-const deadLetterWrite: WriteDefinition<DeadLetterPayload, DeadLetter> = {
+/**
+ * Dead letters are written idempotently too: one per (write, key), and with it (when the service
+ * has an outbox) one failure report, whose id comes from the same (write, key).
+ */
+const deadLetterWriteFor = (
+  outbox: ReliableWriterOptions['failureOutbox'],
+): WriteDefinition<DeadLetterPayload, DeadLetter> => ({
   name: DEAD_LETTER_WRITE,
   key: (p) => `${p.write}:${p.key}`,
   content: (p) => ({ write: p.write, key: p.key, payload: p.payload }),
   async write(em, p) {
+    if (outbox) {
+      await writeFailure(
+        em,
+        outbox.table,
+        failureReport({
+          service: outbox.service,
+          runId: null,
+          stage: 'dead-letter',
+          occurrence: `${p.write}:${p.key}`,
+          errorCode: 'WRITE_FAILED',
+          errorMessage: `${p.write} failed permanently (${p.errorCode}): ${p.errorMessage}`,
+          retryable: false,
+          context: { write: p.write, reason: p.errorCode },
+        }),
+      );
+    }
     await em
       .createQueryBuilder(DeadLetter)
       .insert({
@@ -470,4 +500,4 @@ const deadLetterWrite: WriteDefinition<DeadLetterPayload, DeadLetter> = {
     // The table has no hash column: a dead letter is its own record of what was meant.
     return { result: letter, content, hash: contentHash(content) };
   },
-};
+});

@@ -82,6 +82,8 @@ export interface ServiceModule {
   portVariable: PortVariable;
   entities: Constructor[];
   migrations: Constructor<Migration>[];
+  /** Its failure outbox (`"schema"."failure_outbox"`), when it reports failures to the catalog. */
+  failureOutbox?: string;
   createApp(deps: AppDeps): Promise<App>;
 }
 
@@ -118,6 +120,7 @@ export async function openPersistence(
     orm,
     spool,
     log,
+    ...(module.failureOutbox ? { failureOutbox: { service: module.name, table: module.failureOutbox } } : {}),
     policy: {
       timeoutMs: config.ASSAY_WRITE_TIMEOUT_MS,
       retries: config.ASSAY_WRITE_RETRIES,

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres.ts';
 import { createOrm, type MikroORM, migrate } from '../../src/database/orm.ts';
+import { failureOutboxSql } from '../../src/failures/failure-outbox.ts';
 import { DeadLetter } from '../../src/persistence/dead-letter.entity.ts';
 import { Migration20261123000000DeadLetters } from '../../src/persistence/dead-letter.migration.ts';
 import { ReliableWriter } from '../../src/persistence/reliable-writer.ts';
@@ -15,6 +16,8 @@ import { freePort } from '../../src/testing/processes.ts';
 import { Migration20261123000001Notes, Note, noteWrite } from './note-write.ts';
 
 export const SCHEMA = 'kit_test';
+/** The failure outbox a harness opened with `failureOutbox` reports to. */
+export const OUTBOX = `"${SCHEMA}"."failure_outbox"`;
 
 /**
  * A PostgreSQL server that belongs to one test file, so the test can stop, start, kill it and
@@ -97,6 +100,8 @@ export async function openHarness(options: {
   poolMax?: number;
   connectTimeoutMs?: number;
   segmentRecords?: number;
+  /** Give the writer a failure outbox (created here) that dead letters report to. */
+  failureOutbox?: boolean;
 }): Promise<Harness> {
   const logs: Record<string, unknown>[] = [];
   const log = pino(
@@ -114,7 +119,22 @@ export async function openHarness(options: {
   if (options.migrate ?? true) await migrate(orm);
   const spool = new Spool(options.spoolDir, log, { segmentRecords: options.segmentRecords ?? 200 });
   await spool.open();
-  const writer = new ReliableWriter({ orm, spool, log, policy: { ...TEST_POLICY, ...options.policy } });
+  if (options.failureOutbox) {
+    await orm.em
+      .getConnection()
+      .execute(
+        failureOutboxSql(SCHEMA)
+          .replaceAll('create table', 'create table if not exists')
+          .replaceAll('create index', 'create index if not exists'),
+      );
+  }
+  const writer = new ReliableWriter({
+    orm,
+    spool,
+    log,
+    policy: { ...TEST_POLICY, ...options.policy },
+    ...(options.failureOutbox ? { failureOutbox: { service: 'kit-test', table: OUTBOX } } : {}),
+  });
   writer.register(noteWrite);
   const replayer = new SpoolReplayer(writer, log, { intervalMs: 200 });
   return {
