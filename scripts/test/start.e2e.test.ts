@@ -14,7 +14,9 @@ import {
   type Started,
   systemPorts,
 } from '@assay/kit/testing';
+import { createClient } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { follow, RUN } from '../../services/review/test/support.ts';
 
 const DIFF = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-x\n+y\n';
@@ -141,8 +143,38 @@ describe('npm start (whole system, real processes)', () => {
       );
     });
 
-    it('a run ended in ERROR arrives in the failure catalog once, in the run trace, on scoringRun.failures', async () => {
+    it('a run ended in ERROR arrives in the failure catalog once, in the run trace, on scoringRun.failures and live on failureRecorded', async () => {
       const traceId = '0af7651916cd43dd8448eb211c80319c';
+      // The on-call console: subscribed through the gateway before the run fails.
+      const feed = createClient({
+        url: url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+      });
+      const live = feed.iterate<{ failureRecorded: { runId: string; errorCode: string; traceId: string } }>({
+        query:
+          'subscription { failureRecorded(filter: { errorCode: "SCORER_UNAVAILABLE" }) { runId errorCode traceId } }',
+      });
+      const received: { runId: string; errorCode: string; traceId: string }[] = [];
+      const reading = (async () => {
+        for await (const result of live) {
+          if (result.errors) throw new Error(JSON.stringify(result.errors));
+          received.push(result.data!.failureRecorded);
+          if (result.data!.failureRecorded.traceId === traceId) return;
+        }
+      })();
+      // No acknowledgement says a subscription is live: failing runs are started until one is seen.
+      const failLlmRun = () =>
+        gql(
+          url,
+          'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/api", diff: $d }, scorer: LLM }) { id } }',
+          { d: DIFF },
+        );
+      for (let i = 0; received.length === 0; i++) {
+        assert.ok(i < 30, 'the failureRecorded subscription never delivered');
+        await failLlmRun();
+        for (let t = 0; t < 10 && received.length === 0; t++) await new Promise((r) => setTimeout(r, 100));
+      }
       const started = await gql(
         url,
         'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/api", diff: $d }, scorer: LLM }) { id } }',
@@ -167,6 +199,14 @@ describe('npm start (whole system, real processes)', () => {
       }
       assert.equal(run?.traceId, traceId);
       assert.deepEqual(run?.failures, [{ errorCode: 'SCORER_UNAVAILABLE', matchType: 'EXACT', traceId }]);
+      await Promise.race([
+        reading,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`no live event: ${JSON.stringify(received)}`)), 10_000),
+        ),
+      ]);
+      assert.deepEqual(received.at(-1), { runId: id, errorCode: 'SCORER_UNAVAILABLE', traceId });
+      await feed.dispose();
     });
 
     it('reviews an idea with no API key: the offline reviewer completes it, followed through the gateway', async () => {
