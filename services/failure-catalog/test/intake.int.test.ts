@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningService } from '@assay/kit';
-import { FakeOpenAI, gql, startReplica } from '@assay/kit/testing';
+import { FakeOpenAI, freePort, gql, runScript, type Started, startReplica } from '@assay/kit/testing';
 import { FaultDb } from '../../kit/test/support/fault-db.ts';
 import { scoringService } from '../../scoring/src/app.ts';
 import { failureCatalogService } from '../src/app.ts';
@@ -189,6 +192,141 @@ describe('failure intake by transactional outbox', { timeout: 120_000 }, () => {
       }
     } finally {
       await producer.stop();
+    }
+  });
+  it('a retryable failure of a run that then succeeds becomes RECOVERED by system, with its history', async () => {
+    openai.reset();
+    openai.enqueue(
+      { kind: 'error', status: 503 },
+      {
+        kind: 'json',
+        output: {
+          value: 6,
+          criteria: [{ criterion: 'clarity', score: 6, weight: 1, detail: 'Fine.' }],
+          violations: [],
+        },
+      },
+    );
+    // No retry inside the model call: the 503 fails the attempt, whose job is retried.
+    const producer = await scoring({
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: openai.url,
+      ASSAY_LLM_RETRIES: '0',
+    });
+    const consumer = await catalog();
+    try {
+      const [id] = await llmRuns(producer, 1, 'recovers');
+      await until('the run DONE with its failure RECOVERED', 30_000, async () => {
+        const rows = await db.query<{ recovery_status: string }>(
+          `select f.recovery_status from failure_catalog.failure_match f join scoring.scoring_run r on r.id::text = f.run_id
+           where f.run_id = $1 and r.status = 'DONE'`,
+          [id],
+        );
+        return rows.length === 1 && rows[0]!.recovery_status === 'RECOVERED';
+      });
+      const result = await gql(
+        consumer.url,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on ScoringRun { failures {
+           errorCode retryable stage recoveryStatus recoveredBy recoveryHistory { fromStatus toStatus changedBy note } } } } }`,
+        { r: [{ __typename: 'ScoringRun', id }] },
+      );
+      const [failure] = result.data!._entities[0].failures;
+      assert.match(failure.stage, /^attempt:\d+$/);
+      assert.deepEqual(result.data!._entities[0].failures, [
+        {
+          errorCode: 'LLM_REQUEST_FAILED',
+          retryable: true,
+          stage: failure.stage,
+          recoveryStatus: 'RECOVERED',
+          recoveredBy: 'system',
+          recoveryHistory: [
+            {
+              fromStatus: 'UNRECOVERED',
+              toStatus: 'RECOVERED',
+              changedBy: 'system',
+              note: 'the run reached DONE',
+            },
+          ],
+        },
+      ]);
+    } finally {
+      await consumer.stop();
+      await producer.stop();
+    }
+  });
+
+  it('the relay SIGKILLed mid-intake: 10,000 failures with distinct codes arrive once each, and the metrics stay bounded', async () => {
+    const tag = `K${Date.now()}`;
+    await db.query(
+      `insert into scoring.failure_outbox (id, tenant_id, service, run_id, error_code, error_message, retryable, stage,
+         trace_id, context, occurred_at)
+       select gen_random_uuid(), 'default', 'scoring', gen_random_uuid()::text, $1 || '_' || md5(random()::text),
+         'synthetic failure ' || i, false, 'run', null, null, now()
+       from generate_series(1, 10000) as i`,
+      [tag],
+    );
+    const stored = () =>
+      count('select count(*) as n from failure_catalog.failure_match where error_code like $1', [`${tag}_%`]);
+    const waiting = () =>
+      count('select count(*) as n from scoring.failure_outbox where error_code like $1', [`${tag}_%`]);
+    const dataDir = await mkdtemp(join(tmpdir(), 'assay-relay-'));
+    const relay = async (): Promise<{ process: Started; port: number }> => {
+      const port = await freePort();
+      const process = runScript('services/failure-catalog/src/main.ts', {
+        DATABASE_URL: db.url,
+        ASSAY_DATA_DIR: dataDir,
+        ASSAY_HOST: '127.0.0.1',
+        ASSAY_FAILURE_CATALOG_PORT: String(port),
+        ASSAY_FAILURE_INTAKE_INTERVAL_MS: '200',
+      });
+      return { process, port };
+    };
+    try {
+      const first = await relay();
+      await until('a first batch stored', 60_000, async () => (await stored()) > 0);
+      first.process.child.kill('SIGKILL');
+      await first.process.exited;
+      const [taken, left] = [await stored(), await waiting()];
+      assert.ok(left > 0, `killed before the end (${taken} stored)`);
+      assert.equal(
+        taken + left,
+        10_000,
+        'killed mid-intake: every failure is either stored or still waiting',
+      );
+
+      const second = await relay();
+      try {
+        await until('the outbox drained', 120_000, async () => (await waiting()) === 0);
+        assert.equal(await stored(), 10_000, 'each failure stored once');
+        assert.equal(
+          await count(
+            'select count(distinct id) as n from failure_catalog.failure_match where error_code like $1',
+            [`${tag}_%`],
+          ),
+          10_000,
+        );
+        // Every metric of the catalog, after 10,000 distinct codes: a bounded set of series, no code in a label.
+        let exposition = '';
+        await until('the depth gauge at 0', 10_000, async () => {
+          exposition = await (await fetch(`http://127.0.0.1:${second.port}/metrics`)).text();
+          return /assay_failure_outbox_depth\{[^}]*producer="scoring"[^}]*\} 0\b/.test(exposition);
+        });
+        const series = exposition.split('\n').filter((l) => l.startsWith('assay_failure'));
+        const recorded = series.filter((l) => l.startsWith('assay_failures_recorded_total{'));
+        assert.ok(recorded.length >= 1 && recorded.length <= 10, recorded.join('\n'));
+        assert.ok(
+          recorded.some((l) => /category="uncatalogued"/.test(l) && /match_type="NONE"/.test(l)),
+          recorded.join('\n'),
+        );
+        assert.ok(!exposition.includes(tag), 'no error code as a label value');
+        assert.ok(series.length < 100, `${series.length} failure series`);
+        assert.ok(series.some((l) => l.startsWith('assay_failure_intake_lag_seconds_bucket')));
+      } finally {
+        second.process.child.kill('SIGTERM');
+        await second.process.exited;
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
