@@ -9,7 +9,8 @@ import { parse } from 'yaml';
 
 // The shipped dashboards and alert rules query metrics by name; a renamed metric would leave a panel
 // blank and an alert silent. This proves every `assay_*` series they name is really emitted, by a
-// scoring process that has run one run.
+// scoring process that has run runs and a failure catalog that has taken their failures (one
+// recovered, then regressed).
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DIFF = 'diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1,2 @@\n a\n+b\n';
@@ -33,33 +34,42 @@ describe('Grafana dashboards and alert rules', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
   let scoring: Started;
+  let catalog: Started;
   let port: number;
-  before(async () => {
-    database = await createTestDatabase();
-    dataDir = await mkdtemp(join(tmpdir(), 'assay-grafana-'));
-    port = await freePort();
-    scoring = runScript('services/scoring/src/main.ts', {
-      DATABASE_URL: database.url,
-      ASSAY_DATA_DIR: dataDir,
-      ASSAY_HOST: '127.0.0.1',
-      ASSAY_SCORING_PORT: String(port),
-    });
-    for (let ready = false; !ready; await sleep(100)) {
-      assert.equal(scoring.child.exitCode, null, scoring.output());
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+  let catalogPort: number;
+  const ready = async (process: Started, at: number) => {
+    for (let ok = false; !ok; await sleep(100)) {
+      assert.equal(process.child.exitCode, null, process.output());
+      ok = await fetch(`http://127.0.0.1:${at}/readyz`).then(
         (r) => r.ok,
         () => false,
       );
     }
+  };
+  before(async () => {
+    database = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'assay-grafana-'));
+    port = await freePort();
+    catalogPort = await freePort();
+    const env = { DATABASE_URL: database.url, ASSAY_DATA_DIR: dataDir, ASSAY_HOST: '127.0.0.1' };
+    scoring = runScript('services/scoring/src/main.ts', { ...env, ASSAY_SCORING_PORT: String(port) });
+    await ready(scoring, port);
+    catalog = runScript('services/failure-catalog/src/main.ts', {
+      ...env,
+      ASSAY_FAILURE_CATALOG_PORT: String(catalogPort),
+      ASSAY_FAILURE_INTAKE_INTERVAL_MS: '100',
+    });
+    await ready(catalog, catalogPort);
   });
   after(async () => {
-    scoring.child.kill('SIGTERM');
+    for (const process of [scoring, catalog]) process.child.kill('SIGTERM');
     await scoring.exited;
+    await catalog.exited;
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('name only assay_* metrics a scoring process really emits', async () => {
+  it('name only assay_* metrics the scoring and failure-catalog processes really emit', async () => {
     const url = `http://127.0.0.1:${port}/graphql`;
     const started = await gql(
       url,
@@ -72,15 +82,50 @@ describe('Grafana dashboards and alert rules', () => {
         .status;
       assert.notEqual(status, 'ERROR');
     }
+    // Two LLM runs with no model configured: each fails (SCORER_UNAVAILABLE, the same fingerprint);
+    // the group is recovered between them, so the second regresses it.
+    const catalogUrl = `http://127.0.0.1:${catalogPort}/graphql`;
+    const groups = async () =>
+      (
+        await gql(
+          catalogUrl,
+          '{ failureGroups(filter: { errorCode: "SCORER_UNAVAILABLE" }) { nodes { id count status } } }',
+        )
+      ).data!.failureGroups.nodes as { id: string; count: number; status: string }[];
+    const failLlmRun = () =>
+      gql(
+        url,
+        'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/api", diff: $d }, scorer: LLM }) { id } }',
+        { d: DIFF },
+      );
+    await failLlmRun();
+    for (let i = 0; i < 100 && (await groups()).length === 0; i++) await sleep(100);
+    const [group] = await groups();
+    assert.ok(group, 'the failure reached the catalog');
+    await gql(
+      catalogUrl,
+      'mutation($id: ID!) { updateFailureGroupRecovery(id: $id, input: { status: RECOVERED }) { id } }',
+      {
+        id: group.id,
+      },
+    );
+    await failLlmRun();
+    for (let i = 0; i < 100 && (await groups())[0]!.status !== 'REGRESSED'; i++) await sleep(100);
+    assert.equal((await groups())[0]!.status, 'REGRESSED');
+
     const named = (await queries()).flatMap(({ file, expr }) =>
       [...expr.matchAll(/\bassay_[a-z_]+/g)].map((m) => ({ file, metric: m[0] })),
     );
-    assert.ok(named.length >= 10, 'the dashboards and alerts query the assay metrics');
+    assert.ok(named.length >= 20, 'the dashboards and alerts query the assay metrics');
     // DONE is visible a read-back before its event (and the metrics it feeds) is recorded.
     let emitted = new Set<string | undefined>();
     let missing = named;
     for (let i = 0; i < 100 && missing.length > 0; i++, await sleep(50)) {
-      const exposition = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const exposition = (
+        await Promise.all(
+          [port, catalogPort].map(async (at) => (await fetch(`http://127.0.0.1:${at}/metrics`)).text()),
+        )
+      ).join('\n');
       emitted = new Set(
         exposition
           .split('\n')

@@ -1,4 +1,5 @@
 import { meter } from '@assay/kit/telemetry';
+import type { RecordedFailure } from './failure.service.ts';
 
 /** Services that report failures; any other name is counted as `other`. */
 const SERVICES = new Set(['scoring', 'review', 'failure-catalog', 'gateway']);
@@ -31,6 +32,9 @@ function createFailureMetrics() {
   const regressed = m.createCounter('assay_failure_groups_regressed', {
     description: 'Failure groups marked RECOVERED or IGNORED that occurred again',
   });
+  const created = m.createCounter('assay_failure_groups_created', {
+    description: 'New failure groups (a failure never seen before), by service and catalog severity',
+  });
   const depth = new Map<string, number>();
   m.createObservableGauge('assay_failure_outbox_depth', {
     description: 'Failures waiting in a producer’s outbox, as of the last intake pass',
@@ -49,21 +53,16 @@ function createFailureMetrics() {
     },
   };
   return {
-    recorded(service: string, category: string | null, matchType: string, occurredAt: Date) {
-      recorded.add(1, {
-        service: label.service(service),
-        category: label.category(category),
-        match_type: matchType,
-      });
-      lag.record(Math.max(0, (Date.now() - occurredAt.getTime()) / 1000), {
-        service: label.service(service),
-      });
+    /** A failure just committed to the catalog. */
+    recorded(f: RecordedFailure) {
+      const service = label.service(f.service);
+      recorded.add(1, { service, category: label.category(f.category), match_type: f.matchType });
+      lag.record(Math.max(0, (Date.now() - f.occurredAt.getTime()) / 1000), { service });
+      if (f.groupCreated) created.add(1, { service, severity: f.severity ?? 'uncatalogued' });
+      if (f.groupRegressed) regressed.add(1, { service });
     },
     recovered(status: string, n: number) {
       if (n > 0) recoveries.add(n, { status });
-    },
-    regressed(service: string) {
-      regressed.add(1, { service: label.service(service) });
     },
     outboxDepth(producer: string, n: number) {
       depth.set(producer, n);

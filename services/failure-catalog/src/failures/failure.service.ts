@@ -48,6 +48,9 @@ export interface RecordedFailure {
   severity: Severity | null;
   matchType: MatchType;
   occurredAt: Date;
+  /** Its occurrence opened a new group, or made a RECOVERED/IGNORED one REGRESSED. */
+  groupCreated: boolean;
+  groupRegressed: boolean;
 }
 
 /** The widest window of `failureStats` and `rematchFailures`: 90 days. */
@@ -139,7 +142,7 @@ export class FailureService {
       ],
     );
     if (inserted.length === 0) return null; // delivered before
-    await this.groups.add(em, {
+    const group = await this.groups.add(em, {
       id,
       tenantId,
       fingerprint: print,
@@ -159,6 +162,8 @@ export class FailureService {
       severity: entry?.severity ?? null,
       matchType: match.type as MatchType,
       occurredAt: at,
+      groupCreated: group.created,
+      groupRegressed: group.regressed,
     };
   }
 

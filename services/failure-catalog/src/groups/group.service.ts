@@ -24,9 +24,12 @@ export class GroupService {
     private readonly metrics: FailureMetrics,
   ) {}
 
-  /** Counts an occurrence into its group (created on its first), in `em`'s transaction; answers the group id. */
-  async add(em: EntityManager, o: Occurrence): Promise<string> {
-    const [group] = await em.execute<{ id: string; regressed: boolean }[]>(
+  /**
+   * Counts an occurrence into its group (created on its first), in `em`'s transaction; answers the
+   * group, and whether this occurrence created it or made it REGRESSED.
+   */
+  async add(em: EntityManager, o: Occurrence): Promise<{ id: string; created: boolean; regressed: boolean }> {
+    const [group] = await em.execute<{ id: string; created: boolean; regressed: boolean }[]>(
       `insert into "failure_catalog"."failure_group" as g (id, tenant_id, fingerprint, service, error_code,
          sample_message, catalog_entry_id, count, created_at, last_seen, status)
        values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, 1, ?, ?, 'UNRECOVERED')
@@ -36,7 +39,7 @@ export class GroupService {
          catalog_entry_id = coalesce(excluded.catalog_entry_id, g.catalog_entry_id),
          status = case when g.status in ('RECOVERED', 'IGNORED') then 'REGRESSED' else g.status end,
          regressed_by_id = case when g.status in ('RECOVERED', 'IGNORED') then ?::uuid else g.regressed_by_id end
-       returning id, (regressed_by_id = ?::uuid) as regressed`,
+       returning id, (xmax = 0) as created, (regressed_by_id = ?::uuid) as regressed`,
       [
         o.tenantId,
         o.fingerprint,
@@ -50,12 +53,11 @@ export class GroupService {
         o.id,
       ],
     );
-    if (group!.regressed) this.metrics.regressed(o.service);
     await em.execute('update "failure_catalog"."failure_match" set group_id = ? where id = ?', [
       group!.id,
       o.id,
     ]);
-    return group!.id;
+    return { id: group!.id, created: group!.created, regressed: group!.regressed === true };
   }
 
   find(id: string, tenantId = 'default'): Promise<FailureGroup | null> {

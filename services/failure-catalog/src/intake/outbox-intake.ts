@@ -84,8 +84,7 @@ export class OutboxIntake {
         if (taken === null) break;
         stored += taken.stored.length;
         // Counted and announced once committed: a batch rolled back is taken again, not twice.
-        for (const f of taken.stored)
-          this.options.metrics.recorded(f.service, f.category, f.matchType, f.occurredAt);
+        for (const f of taken.stored) this.options.metrics.recorded(f);
         publishRecorded(this.options.pubSub, this.options.log, taken.stored);
         if (taken.rows < (this.options.batch ?? 500)) break;
       }
