@@ -163,18 +163,16 @@ describe('persistence failures', { timeout: 60_000 }, () => {
       (await h.writer.persist(noteWrite, { key: 'bad-outbox', body: [1] })).status,
       'DEAD_LETTERED',
     );
-    const rows = await h.orm.em
-      .getConnection()
-      .execute<
-        {
-          service: string;
-          error_code: string;
-          stage: string;
-          retryable: boolean;
-          context: unknown;
-          error_message: string;
-        }[]
-      >(`select service, error_code, stage, retryable, context, error_message from ${OUTBOX}`);
+    const rows = await h.orm.em.getConnection().execute<
+      {
+        service: string;
+        error_code: string;
+        stage: string;
+        retryable: boolean;
+        context: unknown;
+        error_message: string;
+      }[]
+    >(`select service, error_code, stage, retryable, context, error_message from ${OUTBOX}`);
     assert.equal(rows.length, 1, 'one failure per dead letter (write, key)');
     const [row] = rows;
     assert.deepEqual(
