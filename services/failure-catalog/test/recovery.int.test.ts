@@ -209,4 +209,34 @@ describe('failure recovery and queries (real PostgreSQL)', { timeout: 120_000 },
     assert.ok(stats.topCategories.some((c: { key: string }) => c.key === 'uncatalogued'));
     assert.equal(stats.topGroups[0].count, stats.topCodes[0].count);
   });
+  it('upsertCatalogEntry refuses a pattern that does not compile; rematchFailures applies a new entry to stored failures', async () => {
+    const UPSERT = 'mutation($input: CatalogEntryInput!) { upsertCatalogEntry(input: $input) { errorCode } }';
+    const broken = await gql(service.url, UPSERT, {
+      input: { errorCode: 'ZZ_BROKEN', title: 'x', category: 'x', messagePattern: '(unclosed' },
+    });
+    assert.equal(broken.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(broken.errors![0]!.message, /does not compile/);
+    const evil = await gql(service.url, UPSERT, {
+      input: { errorCode: 'ZZ_EVIL', title: 'x', category: 'x', messagePattern: '(a+)+$' },
+    });
+    assert.equal(evil.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+
+    const { id } = await record({ errorCode: 'ZZ_NEW_THING', errorMessage: 'something new' });
+    const before = await gql(service.url, 'query($id: ID!) { failure(id: $id) { matchType } }', { id });
+    assert.equal(before.data!.failure.matchType, 'NONE');
+    const added = await gql(service.url, UPSERT, {
+      input: { errorCode: 'ZZ_NEW_THING', title: 'A new thing', category: 'platform', severity: 'HIGH' },
+    });
+    assert.equal(added.errors, undefined, JSON.stringify(added.errors));
+    const changed = await gql(service.url, 'mutation { rematchFailures(sinceHours: 1) }');
+    assert.ok(changed.data!.rematchFailures >= 1);
+    const after = await gql(
+      service.url,
+      'query($id: ID!) { failure(id: $id) { matchType category severity } }',
+      { id },
+    );
+    assert.deepEqual(after.data!.failure, { matchType: 'EXACT', category: 'platform', severity: 'HIGH' });
+    const badHours = await gql(service.url, 'mutation { rematchFailures(sinceHours: 100000) }');
+    assert.equal(badHours.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  });
 });
