@@ -21,12 +21,9 @@ async function queries(): Promise<{ file: string; expr: string }[]> {
     const dashboard = JSON.parse(await readFile(join(ROOT, 'grafana/dashboards', file), 'utf8'));
     for (const panel of dashboard.panels) for (const t of panel.targets) found.push({ file, expr: t.expr });
   }
-  for (const file of await readdir(join(ROOT, 'grafana/provisioning/alerting'))) {
-    const rules = parse(await readFile(join(ROOT, 'grafana/provisioning/alerting', file), 'utf8'));
-    for (const group of rules.groups)
-      for (const rule of group.rules)
-        for (const d of rule.data) if (d.model.expr) found.push({ file, expr: d.model.expr });
-  }
+  const rules = parse(await readFile(join(ROOT, 'grafana/alerts/assay.rules.yaml'), 'utf8'));
+  for (const group of rules.groups)
+    for (const rule of group.rules) found.push({ file: 'assay.rules.yaml', expr: rule.expr });
   return found;
 }
 

@@ -31,6 +31,12 @@ export const variables = {
     description:
       'OTLP/HTTP endpoint for traces and metrics. Unset: nothing is exported (metrics stay on `/metrics`).',
   },
+  OTEL_METRICS_EXPORTER: {
+    schema: z.enum(['otlp', 'none']),
+    description:
+      '`none`: metrics are not pushed over OTLP, only served on `/metrics` for Prometheus to scrape (as docker-compose does).',
+    default: 'otlp',
+  },
   OPENAI_API_KEY: {
     schema: z.string().min(1),
     description: 'Enables the LLM scorer and reviewer. Never logged.',

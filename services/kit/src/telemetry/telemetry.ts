@@ -34,7 +34,9 @@ export function startTelemetry(
   const otlp = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const metricReaders: IMetricReader[] = [prometheus];
-  if (otlp) metricReaders.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
+  // Scraped instead (OTEL_METRICS_EXPORTER=none): pushing too would store every series twice.
+  if (otlp && process.env.OTEL_METRICS_EXPORTER !== 'none')
+    metricReaders.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
   const sdk = new NodeSDK({
     serviceName,
     autoDetectResources: false,
