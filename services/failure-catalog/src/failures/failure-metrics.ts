@@ -41,6 +41,14 @@ function createFailureMetrics() {
   }).addCallback((r) => {
     for (const [producer, n] of depth) r.observe(n, { producer });
   });
+  // Every series an alert or panel reads exists from the start (at 0), so "none yet" shows as 0,
+  // not as "no data".
+  for (const service of SERVICES) {
+    regressed.add(0, { service });
+    for (const severity of ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'uncatalogued'])
+      created.add(0, { service, severity });
+  }
+  for (const status of ['UNRECOVERED', 'RECOVERED', 'IGNORED']) recoveries.add(0, { status });
   const categories = new Set<string>();
   const label = {
     service: (service: string) => (SERVICES.has(service) ? service : 'other'),
