@@ -32,8 +32,10 @@ describe('Grafana dashboards and alert rules', () => {
   let dataDir: string;
   let scoring: Started;
   let catalog: Started;
+  let review: Started;
   let port: number;
   let catalogPort: number;
+  let reviewPort: number;
   const ready = async (process: Started, at: number) => {
     for (let ok = false; !ok; await sleep(100)) {
       assert.equal(process.child.exitCode, null, process.output());
@@ -48,6 +50,7 @@ describe('Grafana dashboards and alert rules', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'assay-grafana-'));
     port = await freePort();
     catalogPort = await freePort();
+    reviewPort = await freePort();
     const env = { DATABASE_URL: database.url, ASSAY_DATA_DIR: dataDir, ASSAY_HOST: '127.0.0.1' };
     scoring = runScript('services/scoring/src/main.ts', { ...env, ASSAY_SCORING_PORT: String(port) });
     await ready(scoring, port);
@@ -57,16 +60,19 @@ describe('Grafana dashboards and alert rules', () => {
       ASSAY_FAILURE_INTAKE_INTERVAL_MS: '100',
     });
     await ready(catalog, catalogPort);
+    review = runScript('services/review/src/main.ts', { ...env, ASSAY_REVIEW_PORT: String(reviewPort) });
+    await ready(review, reviewPort);
   });
   after(async () => {
-    for (const process of [scoring, catalog]) process.child.kill('SIGTERM');
+    for (const process of [scoring, catalog, review]) process.child.kill('SIGTERM');
     await scoring.exited;
     await catalog.exited;
+    await review.exited;
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('name only assay_* metrics the scoring and failure-catalog processes really emit', async () => {
+  it('name only assay_* metrics the scoring, review and failure-catalog processes really emit', async () => {
     const url = `http://127.0.0.1:${port}/graphql`;
     const started = await gql(
       url,
@@ -120,7 +126,9 @@ describe('Grafana dashboards and alert rules', () => {
     for (let i = 0; i < 100 && missing.length > 0; i++, await sleep(50)) {
       const exposition = (
         await Promise.all(
-          [port, catalogPort].map(async (at) => (await fetch(`http://127.0.0.1:${at}/metrics`)).text()),
+          [port, catalogPort, reviewPort].map(async (at) =>
+            (await fetch(`http://127.0.0.1:${at}/metrics`)).text(),
+          ),
         )
       ).join('\n');
       emitted = new Set(

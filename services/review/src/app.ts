@@ -1,4 +1,5 @@
 import { buildSubgraph, loadConfig, type ServiceModule } from '@assay/kit';
+import { initLlmMetrics } from '@assay/kit/llm';
 import { createRunEngine, RunRecord } from '@assay/kit/runs';
 import { ruleFromConfig } from './decision/decide.ts';
 import { ReviewExecutor } from './jobs/review-executor.ts';
@@ -56,6 +57,7 @@ export const reviewService: ServiceModule = {
     Migration20261206000002FailureOutbox,
   ],
   async createApp({ orm, writer, log, env, pubSub }) {
+    initLlmMetrics();
     const config = loadConfig(
       [
         'DATABASE_URL',

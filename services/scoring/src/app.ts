@@ -5,6 +5,7 @@ import {
   loadConfig,
   type ServiceModule,
 } from '@assay/kit';
+import { initLlmMetrics } from '@assay/kit/llm';
 import { createRunEngine, RunRecord } from '@assay/kit/runs';
 import { ScoreExecutor } from './jobs/score-executor.ts';
 import { SCORING_RUNS } from './lifecycle/scoring-runs.ts';
@@ -64,6 +65,7 @@ export const scoringService: ServiceModule = {
     Migration20261206000005FailureOutbox,
   ],
   async createApp({ orm, writer, log, env, pubSub }) {
+    initLlmMetrics();
     const config = loadConfig(
       [
         'DATABASE_URL',

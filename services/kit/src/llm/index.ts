@@ -1,5 +1,6 @@
 // LLM calls through the OpenAI Responses API, shared by the scorer and the reviewer.
 export { LlmIncompleteError, LlmInvalidOutputError, LlmRefusalError, LlmRequestError } from './llm-errors.ts';
+export { initLlmMetrics } from './llm-metrics.ts';
 export {
   answerText,
   countTokens,

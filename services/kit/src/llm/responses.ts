@@ -3,6 +3,7 @@ import { metrics } from '@opentelemetry/api';
 import type OpenAI from 'openai';
 import type { Response, ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import { LlmIncompleteError, LlmInvalidOutputError, LlmRefusalError, LlmRequestError } from './llm-errors.ts';
+import { recordLlmAttempt } from './llm-metrics.ts';
 import { backoffMs, classify, wait } from './retry.ts';
 
 export interface LlmRetryOptions {
@@ -36,12 +37,16 @@ export async function createResponse(
     signal.throwIfAborted();
     span?.setAttribute('assay.llm.attempts', attempt);
     await options.onAttempt?.(attempt);
+    const startedAt = performance.now();
     try {
-      return { response: await client.responses.create(body, { signal }), attempts: attempt };
+      const response = await client.responses.create(body, { signal });
+      recordLlmAttempt('ok', (performance.now() - startedAt) / 1000);
+      return { response, attempts: attempt };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const failure = classify(error);
       if (!failure) throw error;
+      recordLlmAttempt(failure.reason, (performance.now() - startedAt) / 1000);
       if (!failure.retryable || attempt > options.maxRetries) {
         throw new LlmRequestError(
           failure.reason,

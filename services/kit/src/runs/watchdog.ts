@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '../database/orm.ts';
 import type { Logger } from '../logging/logger.ts';
+import { meter } from '../telemetry/telemetry.ts';
 import { liveStatuses, type RunKind } from './run-kind.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 import { runJobState, waitingJobSql } from './run-queue.ts';
@@ -45,7 +46,21 @@ export class Watchdog {
   private sweeping: Promise<unknown> | undefined;
   private stopped = false;
 
-  constructor(private readonly options: WatchdogOptions) {}
+  private readonly actions;
+  private oldestQueuedSeconds = 0;
+
+  constructor(private readonly options: WatchdogOptions) {
+    const m = meter();
+    const service = options.kind.service;
+    this.actions = m.createCounter(`assay_${service}_watchdog_actions`, {
+      description: 'What the watchdog did to stalled runs: job_sent, requeued, failed (HEARTBEAT_TIMEOUT)',
+    });
+    for (const action of ['job_sent', 'requeued', 'failed']) this.actions.add(0, { action });
+    m.createObservableGauge(`assay_${service}_queue_oldest_seconds`, {
+      description: 'How long the longest-waiting QUEUED run has waited, as of the last watchdog sweep',
+      unit: 's',
+    }).addCallback((r) => r.observe(this.oldestQueuedSeconds));
+  }
 
   start(): void {
     this.stopped = false;
@@ -89,6 +104,11 @@ export class Watchdog {
           order by r.heartbeat_at limit ?`,
         [new Date(Date.now() - heartbeatTimeoutMs), BATCH],
       );
+      const [oldest] = await em.execute<{ seconds: number | null }[]>(
+        `select extract(epoch from now() - min(r.updated_at)) as seconds from ${kind.table} r
+          where r.status = '${kind.statuses.queued}'`,
+      );
+      this.oldestQueuedSeconds = Math.max(0, Number(oldest?.seconds ?? 0));
       let handled = 0;
       for (const run of stalled) {
         if (await inRunTrace(`${kind.service}.watchdog.recover`, run, () => this.recover(run))) handled++;
@@ -107,6 +127,7 @@ export class Watchdog {
       if (!job) {
         await enqueue(run.id, run.attempt);
         log.warn({ runId: run.id, attempt: run.attempt }, 'queued run had no job; job sent');
+        this.actions.add(1, { action: 'job_sent' });
         return true;
       }
       // Sent since the query: waiting its turn.
@@ -120,6 +141,7 @@ export class Watchdog {
       if (!(await lifecycle.requeue(run, `re-queued: no progress for ${silentFor}`))) return false;
       await enqueue(run.id, run.attempt + 1);
       log.warn({ runId: run.id, attempt: run.attempt + 1, was: run.status }, 'stalled run re-queued');
+      this.actions.add(1, { action: 'requeued' });
       return true;
     }
     const failed = await lifecycle.fail(
@@ -130,7 +152,10 @@ export class Watchdog {
         retryable: true,
       },
     );
-    if (failed) log.warn({ runId: run.id, was: run.status }, 'stalled run failed');
+    if (failed) {
+      log.warn({ runId: run.id, was: run.status }, 'stalled run failed');
+      this.actions.add(1, { action: 'failed' });
+    }
     return failed;
   }
 }

@@ -1,4 +1,5 @@
 import { contentHash, type EntityManager, type Logger, type MikroORM } from '@assay/kit';
+import { meter } from '@assay/kit/telemetry';
 import { Score, scoreContent } from './score.entity.ts';
 import { markScoreVerified } from './score.writes.ts';
 
@@ -20,6 +21,12 @@ const VERIFY_GRACE_MS = 10_000;
 export function unverifiedScoresSweep(orm: MikroORM, log: Logger) {
   /** Scores found not to match their hash: reported once, then left to `unpersistedScores`. */
   const mismatched = new Set<string>();
+  // Scores that did not match their hash stay unverified: the alert's signal (unpersistedScores lists them).
+  meter()
+    .createObservableGauge('assay_scoring_unverified_scores', {
+      description: 'Stored scores that failed verification against their hash (found by the watchdog)',
+    })
+    .addCallback((r) => r.observe(mismatched.size));
   return async (em: EntityManager): Promise<number> => {
     const unverified = await em.find(
       Score,
