@@ -33,7 +33,13 @@ describe('alerts and dashboards on a real Prometheus', { skip: prometheus.skip, 
   before(async () => {
     db = await FaultDb.start();
     const ports = await systemPorts();
-    system = runScript('scripts/start.ts', { DATABASE_URL: db.url, ...ports });
+    promDir = await mkdtemp(join(tmpdir(), 'assay-prometheus-'));
+    // Its own data directory: the spools of another system started by a test side by side stay apart.
+    system = runScript('scripts/start.ts', {
+      DATABASE_URL: db.url,
+      ASSAY_DATA_DIR: join(promDir, 'assay'),
+      ...ports,
+    });
     url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
     const targets = {
       gateway: ports.ASSAY_GATEWAY_PORT,
@@ -41,7 +47,6 @@ describe('alerts and dashboards on a real Prometheus', { skip: prometheus.skip, 
       review: ports.ASSAY_REVIEW_PORT,
       'failure-catalog': ports.ASSAY_FAILURE_CATALOG_PORT,
     };
-    promDir = await mkdtemp(join(tmpdir(), 'assay-prometheus-'));
     const config = [
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
       `rule_files: [${JSON.stringify(join(ROOT, 'grafana/alerts/assay.rules.yaml'))}]`,

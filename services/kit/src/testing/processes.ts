@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../config/subgraphs.ts';
 
@@ -39,7 +41,15 @@ export function runScript(script: string, env: NodeJS.ProcessEnv, args: string[]
     ['--import', join(ROOT, 'services/kit/register.mjs'), join(ROOT, script), ...args],
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        LOG_LEVEL: 'warn',
+        // A data directory (spools, embedded PostgreSQL) of its own unless the test names one: two
+        // systems started by tests side by side must not share the repository's `.assay`.
+        ASSAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'assay-script-')),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
