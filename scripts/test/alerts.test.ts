@@ -91,7 +91,10 @@ describe('alert rules', () => {
       const file = join(dir, 'dashboards.rules.yaml');
       const records = exprs.map((expr, i) => ({
         record: `assay:dashboard_query_${i}`,
-        expr: expr.replaceAll('$__rate_interval', '5m'),
+        expr: expr
+          .replaceAll('$__rate_interval', '5m')
+          .replaceAll('$job', '.*')
+          .replaceAll('$instance', '.*'),
       }));
       writeFileSync(file, stringify({ groups: [{ name: 'dashboards', rules: records }] }));
       const { code, output } = run(['check', 'rules', file]);

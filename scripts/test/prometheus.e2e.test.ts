@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
+import { FakeOpenAI, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
 import { FaultDb } from '../../services/kit/test/support/fault-db.ts';
+import { panel } from '../../services/review/test/support.ts';
 import { prometheusBinary } from './prometheus-tools.ts';
 
 // The whole system as `npm start` runs it, scraped every second by a real Prometheus that evaluates
@@ -29,15 +30,22 @@ describe('alerts and dashboards on a real Prometheus', { skip: prometheus.skip, 
   let promDir: string;
   let prom: ReturnType<typeof spawn>;
   let url: string;
+  let openai: FakeOpenAI;
 
   before(async () => {
     db = await FaultDb.start();
+    // The model, faked at the network edge: reviews complete; a scoring run's LLM call gets a
+    // review-shaped answer, which does not fit the score schema, so that run ends in ERROR.
+    openai = await FakeOpenAI.start();
+    openai.otherwise(panel({}));
     const ports = await systemPorts();
     promDir = await mkdtemp(join(tmpdir(), 'assay-prometheus-'));
     // Its own data directory: the spools of another system started by a test side by side stay apart.
     system = runScript('scripts/start.ts', {
       DATABASE_URL: db.url,
       ASSAY_DATA_DIR: join(promDir, 'assay'),
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: openai.url,
       ...ports,
     });
     url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
@@ -81,6 +89,7 @@ describe('alerts and dashboards on a real Prometheus', { skip: prometheus.skip, 
     if (system?.child.exitCode === null) system.child.kill('SIGTERM');
     await system?.exited;
     await db?.destroy();
+    await openai?.close();
     if (promDir) await rm(promDir, { recursive: true, force: true });
   });
 
@@ -112,10 +121,10 @@ describe('alerts and dashboards on a real Prometheus', { skip: prometheus.skip, 
       { d: DIFF, s: scorer },
     );
 
-  it('healthy: scoring, a review and failures fire no alert', async () => {
+  it('healthy: scoring, a review with the model and failures fire no alert', async () => {
     await until('every process scraped', 30_000, async () => (await query('up == 1')).length === 4);
     for (let i = 0; i < 10; i++) await startRun('RULES');
-    await startRun('LLM'); // no model configured: ERROR, a failure for the catalog
+    await startRun('LLM'); // the model's answer does not fit: ERROR, a failure for the catalog
     const review = await gql(
       url,
       'mutation { startReview(input: { idea: "Cache scores per commit so CI re-runs are free." }) { id } }',
@@ -167,7 +176,12 @@ describe('alerts and dashboards on a real Prometheus', { skip: prometheus.skip, 
       const dashboard = JSON.parse(await readFile(join(ROOT, 'grafana/dashboards', file), 'utf8'));
       for (const panel of dashboard.panels)
         for (const target of panel.targets) {
-          const result = await query(target.expr.replaceAll('$__rate_interval', '10m'));
+          // As Grafana sends it with "All" services and instances selected.
+          const expr = target.expr
+            .replaceAll('$__rate_interval', '10m')
+            .replaceAll('$job', '.*')
+            .replaceAll('$instance', '.*');
+          const result = await query(expr);
           if (result.length === 0) empty.push(`${file}: ${panel.title}: ${target.expr}`);
         }
     }
