@@ -28,15 +28,15 @@ export interface Query {
 /** A time series panel; every panel says what it shows. */
 export function timeseries(title: string, description: string, unit: string, queries: Query[]): PanelBuilder {
   const panel = new PanelBuilder().title(title).description(description).unit(unit).datasource(DATASOURCE);
-  queries.forEach((q, i) =>
+  queries.forEach((q, i) => {
     panel.withTarget(
       new DataqueryBuilder()
         .refId(String.fromCharCode(65 + i))
         .expr(q.expr)
         .legendFormat(q.legend)
         .datasource(DATASOURCE),
-    ),
-  );
+    );
+  });
   return panel;
 }
 

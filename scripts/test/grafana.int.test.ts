@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,8 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, freePort, gql, runScript, type Started } from '@assay/kit/testing';
 import { parse } from 'yaml';
 
-// The shipped dashboards and alert rules query metrics by name; a renamed metric would leave a panel
-// blank and an alert silent. This proves every `assay_*` series they name is really emitted, by a
+// The shipped alert rules query metrics by name; a renamed metric would leave an alert silent. This
+// proves every `assay_*` series they name is really emitted (the dashboards are proven against a
+// real Prometheus, with a fuller workload, in prometheus.e2e.test.ts), by a
 // scoring process that has run runs and a failure catalog that has taken their failures (one
 // recovered, then regressed).
 
@@ -17,17 +18,13 @@ const DIFF = 'diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n
 
 async function queries(): Promise<{ file: string; expr: string }[]> {
   const found: { file: string; expr: string }[] = [];
-  for (const file of await readdir(join(ROOT, 'grafana/dashboards'))) {
-    const dashboard = JSON.parse(await readFile(join(ROOT, 'grafana/dashboards', file), 'utf8'));
-    for (const panel of dashboard.panels) for (const t of panel.targets) found.push({ file, expr: t.expr });
-  }
   const rules = parse(await readFile(join(ROOT, 'grafana/alerts/assay.rules.yaml'), 'utf8'));
   for (const group of rules.groups)
     for (const rule of group.rules) found.push({ file: 'assay.rules.yaml', expr: rule.expr });
   return found;
 }
 
-describe('Grafana dashboards and alert rules', () => {
+describe('alert rules name emitted metrics', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
   let scoring: Started;
@@ -119,7 +116,7 @@ describe('Grafana dashboards and alert rules', () => {
     const named = (await queries()).flatMap(({ file, expr }) =>
       [...expr.matchAll(/\bassay_[a-z_]+/g)].map((m) => ({ file, metric: m[0] })),
     );
-    assert.ok(named.length >= 20, 'the dashboards and alerts query the assay metrics');
+    assert.ok(named.length >= 15, 'the alerts query the assay metrics');
     // DONE is visible a read-back before its event (and the metrics it feeds) is recorded.
     let emitted = new Set<string | undefined>();
     let missing = named;
