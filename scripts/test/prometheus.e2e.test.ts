@@ -188,4 +188,59 @@ describe('alerts and dashboards on a real Prometheus', { skip: prometheus.skip, 
     const names = await api<string[]>('/api/v1/label/__name__/values');
     assert.deepEqual(empty, [], `metrics Prometheus has: ${names.join(' ')}`);
   });
+  it('metric hygiene and scrape cost: assay_ names with units, bounded labels, fewer than 2,000 series per process', async (t) => {
+    const jobs = ['gateway', 'scoring', 'review', 'failure-catalog'];
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+    const problems: string[] = [];
+    let expositions = '';
+    for (const job of jobs) {
+      const series = await api<Record<string, string>[]>(
+        `/api/v1/series?match[]=${encodeURIComponent(`{job="${job}"}`)}&start=${(Date.now() - 3_600_000) / 1000}`,
+      );
+      const scraped = series.filter((s) => !/^(up|scrape_.*|ALERTS.*|target_info)$/.test(s.__name__!));
+      const perLabel = new Map<string, Set<string>>();
+      for (const s of scraped) {
+        const name = s.__name__!;
+        // Our own metrics: the prefix, counters as _total, time in seconds.
+        if (!/^(assay_|http_|db_|messaging_|pgboss_)/.test(name))
+          problems.push(`${job}: ${name} has no assay_ prefix`);
+        if (name.startsWith('assay_') && /(_ms|_milliseconds)(_|$)/.test(name))
+          problems.push(`${name}: time not in seconds`);
+        for (const [label, value] of Object.entries(s)) {
+          if (label === '__name__' || label === 'job' || label === 'instance' || label === 'le') continue;
+          if (uuid.test(value)) problems.push(`${name}{${label}}: an id as a label value (${value})`);
+          const key = `${name}{${label}}`;
+          perLabel.set(key, (perLabel.get(key) ?? new Set()).add(value));
+        }
+      }
+      for (const [key, values] of perLabel)
+        if (values.size > 50) problems.push(`${job}: ${key} has ${values.size} values: it grows with input`);
+      const targets = await api<{ activeTargets: { labels: { job: string }; scrapeUrl: string }[] }>(
+        '/api/v1/targets',
+      );
+      const started = performance.now();
+      const text = await (
+        await fetch(targets.activeTargets.find((a) => a.labels.job === job)!.scrapeUrl)
+      ).text();
+      const ms = performance.now() - started;
+      expositions += text;
+      const count = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+      t.diagnostic(
+        `${job}: /metrics ${count} series, ${Math.round(text.length / 1024)} KiB, ${ms.toFixed(1)} ms`,
+      );
+      if (count >= 2000) problems.push(`${job}: ${count} series (goal under 2,000)`);
+    }
+    // Buckets suited to what they measure: writes from 1 ms, model calls up to minutes.
+    assert.match(
+      expositions,
+      /assay_persist_duration_seconds_bucket\{[^}]*le="0\.001"/,
+      'write buckets from 1 ms',
+    );
+    assert.match(
+      expositions,
+      /assay_llm_request_duration_seconds_bucket\{[^}]*le="120"/,
+      'model buckets to 2 minutes',
+    );
+    assert.deepEqual(problems, []);
+  });
 });
