@@ -1,5 +1,6 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { type Logger, pino } from 'pino';
+import { type Level, type Logger, type LoggerOptions, pino } from 'pino';
+import { otlpLogStream } from './otlp-log-stream.ts';
 
 export type { Logger };
 
@@ -8,7 +9,7 @@ export type { Logger };
  * Secrets are redacted by key wherever they appear.
  */
 export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+  const options: LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -28,5 +29,14 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
       if (!context || !isSpanContextValid(context)) return {};
       return { trace_id: context.traceId, span_id: context.spanId };
     },
-  });
+  };
+  if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return pino(options);
+  // Also over OTLP (to Loki in the compose stack); stdout keeps every line either way.
+  return pino(
+    options,
+    pino.multistream([
+      { level: level as Level, stream: pino.destination(1) },
+      { level: level as Level, stream: otlpLogStream(service) },
+    ]),
+  );
 }

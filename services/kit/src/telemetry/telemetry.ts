@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { metrics } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -8,6 +9,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -43,6 +45,10 @@ export function startTelemetry(
     metricReaders,
     // Without an exporter a tracer provider is still needed: ids are created and propagated (W3C),
     // so a run's traceId is real and logs carry it, even when nothing is exported.
+    // The logs API's exporter: the kit's logger sends every line through it (logging/otlp-log-stream.ts).
+    ...(otlp
+      ? { logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })] }
+      : {}),
     spanProcessors: options.spanProcessors ?? [
       otlp ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }) : new NoopSpanProcessor(),
     ],
