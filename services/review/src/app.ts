@@ -3,6 +3,7 @@ import { initLlmMetrics } from '@assay/kit/llm';
 import { createRunEngine, RunRecord } from '@assay/kit/runs';
 import { ruleFromConfig } from './decision/decide.ts';
 import { ReviewExecutor } from './jobs/review-executor.ts';
+import { createReviewMetrics } from './jobs/review-metrics.ts';
 import { REVIEW_RUNS } from './lifecycle/review-runs.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import { Migration20261206000001Pipeline } from './migrations/Migration20261206000001Pipeline.ts';
@@ -101,6 +102,7 @@ export const reviewService: ServiceModule = {
         rule: ruleFromConfig(config),
         personaConcurrency: config.ASSAY_REVIEW_PERSONA_CONCURRENCY,
         log,
+        metrics: createReviewMetrics(personas.personas.map((p) => p.id)),
       }),
       createWrite: createReviewWrite,
       finalWrites: [completeReviewWrite],

@@ -15,6 +15,7 @@ import {
   verdictOf,
 } from '../reviews/review.writes.ts';
 import { ReviewRun } from '../runs/review-run.entity.ts';
+import type { ReviewMetrics } from './review-metrics.ts';
 
 export interface ReviewExecutorOptions {
   orm: { em: EntityManager };
@@ -25,6 +26,7 @@ export interface ReviewExecutorOptions {
   /** Personas asked at once. */
   personaConcurrency: number;
   log: Logger;
+  metrics: ReviewMetrics;
 }
 
 /** Progress of a run: expanding is the first 15 %, the personas the next 80 %, the decision the rest. */
@@ -88,7 +90,8 @@ export class ReviewExecutor implements RunExecutor<ReviewRun> {
       );
     }
     const delta = run.parentRunId ? await this.deltaOf(run, reviews, decision.label, em) : null;
-    await attempt.complete(completeReviewWrite, { decision, delta }, 'DECISION_NOT_STORED');
+    if (await attempt.complete(completeReviewWrite, { decision, delta }, 'DECISION_NOT_STORED'))
+      this.options.metrics.decision(decision.label, decision.partial);
   }
 
   /** The stored proposal, or the idea expanded now and stored (a revision starts from its parent's). */
@@ -125,8 +128,11 @@ export class ReviewExecutor implements RunExecutor<ReviewRun> {
     attempt: Attempt,
   ): Promise<PersonaVerdict | null> {
     const base = { runId: run.id, personaId: persona.id, personaName: persona.name, weight: persona.weight };
+    const startedAt = performance.now();
+    const seconds = () => (performance.now() - startedAt) / 1000;
     try {
       const answer = await this.options.reviewer.review(persona, proposal, { signal: attempt.signal });
+      this.options.metrics.persona(persona.id, 'ok', seconds());
       await this.store({
         ...base,
         model: answer.model,
@@ -143,6 +149,7 @@ export class ReviewExecutor implements RunExecutor<ReviewRun> {
     } catch (error) {
       if (attempt.signal.aborted) return null;
       if (!(error instanceof AppError)) throw error;
+      this.options.metrics.persona(persona.id, 'failed', seconds());
       this.options.log.warn(
         { runId: run.id, persona: persona.id, code: error.code },
         'persona review failed',
