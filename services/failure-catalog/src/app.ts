@@ -13,6 +13,7 @@ import { Migration20261122000000 } from './migrations/Migration20261122000000.ts
 import { Migration20261206000001Matching } from './migrations/Migration20261206000001Matching.ts';
 import { Migration20261206000002Groups } from './migrations/Migration20261206000002Groups.ts';
 import { Migration20261206000003Recovery } from './migrations/Migration20261206000003Recovery.ts';
+import { Migration20261206000004RecoveryWindow } from './migrations/Migration20261206000004RecoveryWindow.ts';
 import { RecoveryResolver } from './recovery/recovery.resolver.ts';
 import { RecoveryChange } from './recovery/recovery-change.entity.ts';
 import {
@@ -39,6 +40,7 @@ export const failureCatalogService: ServiceModule = {
     Migration20261206000001Matching,
     Migration20261206000002Groups,
     Migration20261206000003Recovery,
+    Migration20261206000004RecoveryWindow,
   ],
   async createApp({ orm, env, log, pubSub }) {
     const config = loadConfig(['ASSAY_FAILURE_INTAKE_INTERVAL_MS'], env);

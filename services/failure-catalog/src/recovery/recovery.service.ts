@@ -6,6 +6,13 @@ import type { FailureMetrics } from '../failures/failure-metrics.ts';
 import { RecoveryChange } from './recovery-change.entity.ts';
 import { checkTransition, statusesLeadingTo } from './recovery-rules.ts';
 
+/**
+ * How far back the automatic recovery looks (it runs every intake pass). A run succeeds within its
+ * own lifetime, bounded by its attempts; failures of runs that never succeed (they ended in ERROR)
+ * would otherwise be read again on every pass, for ever.
+ */
+const RECOVERY_WINDOW_HOURS = 24;
+
 /** A producer's runs, read to recover the failures of runs that later succeeded (constants, never input). */
 export interface RunsOf {
   service: string;
@@ -78,6 +85,7 @@ export class RecoveryService {
           this.change(
             em,
             `f.service = ? and f.recovery_status = 'UNRECOVERED' and f.retryable and f.run_id is not null
+           and f.created_at > now() - interval '${RECOVERY_WINDOW_HOURS} hours'
            and exists (select 1 from ${p.runTable} r where r.status = ?
              and r.id = case when f.run_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                         then f.run_id::uuid end)`,
