@@ -33,5 +33,22 @@ export default dashboard(
     timeseries('Tokens', 'Tokens per second by service, model and kind (input, output).', 'short', [
       { expr: rate('assay_llm_tokens_total', 'job, model, kind'), legend: '{{job}} {{model}} {{kind}}' },
     ]),
+    timeseries(
+      'Retries by class',
+      'Requests retried per second, by the class of failure that caused the retry (rate_limited, server_error, timeout, connection, …).',
+      'reqps',
+      [{ expr: rate('assay_llm_retries_total', 'job, reason'), legend: '{{job}} {{reason}}' }],
+    ),
+    timeseries(
+      'Estimated cost by model',
+      'Estimated spend in US dollars per hour, by model, from list prices (ASSAY_LLM_PRICES overrides them); models without a price are not counted.',
+      'currencyUSD',
+      [
+        {
+          expr: `sum by (model) (rate(${series('assay_llm_estimated_cost_dollars_total')}[$__rate_interval])) * 3600`,
+          legend: '{{model}}',
+        },
+      ],
+    ),
   ],
 );

@@ -49,5 +49,26 @@ export default dashboard(
         },
       ],
     ),
+    timeseries(
+      'Event-loop delay',
+      'How late each process’s event loop ran timers (p99 and max since the previous scrape): a blocked loop delays every request, heartbeat and progress event of that process.',
+      's',
+      [
+        {
+          expr: `max by (job, instance) (${series('assay_process_event_loop_delay_seconds', 'stat="p99"')})`,
+          legend: '{{job}} {{instance}} p99',
+        },
+        {
+          expr: `max by (job, instance) (${series('assay_process_event_loop_delay_seconds', 'stat="max"')})`,
+          legend: '{{job}} {{instance}} max',
+        },
+      ],
+    ),
+    timeseries('Resident memory', 'Resident set size of each process.', 'bytes', [
+      {
+        expr: `max by (job, instance) (${series('assay_process_resident_memory_bytes')})`,
+        legend: '{{job}} {{instance}}',
+      },
+    ]),
   ],
 );

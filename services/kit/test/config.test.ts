@@ -48,6 +48,15 @@ describe('loadConfig', () => {
     assert.ok(!error.message.includes('hunter2'));
   });
 
+  it('parses model prices as JSON and names what is wrong with them', () => {
+    const config = loadConfig(['ASSAY_LLM_PRICES'], { ASSAY_LLM_PRICES: '{"my-model": [1.5, 6]}' });
+    assert.deepEqual(config.ASSAY_LLM_PRICES, { 'my-model': [1.5, 6] });
+    for (const bad of ['{not json', '{"m": [1]}', '{"m": [-1, 2]}']) {
+      const error = capture(() => loadConfig(['ASSAY_LLM_PRICES'], { ASSAY_LLM_PRICES: bad }));
+      assert.match(error.message, /ASSAY_LLM_PRICES/);
+    }
+  });
+
   it('treats an empty value as unset', () => {
     assert.equal(loadConfig(['OPENAI_API_KEY'], { OPENAI_API_KEY: '' }).OPENAI_API_KEY, undefined);
   });

@@ -58,7 +58,6 @@ export const reviewService: ServiceModule = {
     Migration20261206000002FailureOutbox,
   ],
   async createApp({ orm, writer, log, env, pubSub }) {
-    initLlmMetrics();
     const config = loadConfig(
       [
         'DATABASE_URL',
@@ -76,9 +75,11 @@ export const reviewService: ServiceModule = {
         'ASSAY_RUN_HEARTBEAT_TIMEOUT_MS',
         'ASSAY_RUN_MAX_ATTEMPTS',
         'ASSAY_WATCHDOG_INTERVAL_MS',
+        'ASSAY_LLM_PRICES',
       ],
       env,
     );
+    initLlmMetrics(config.ASSAY_LLM_PRICES);
     const personas = loadPersonaSet();
     const reviewer = reviewerFrom(config);
     writer.register(proposalWrite);

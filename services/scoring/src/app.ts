@@ -65,7 +65,6 @@ export const scoringService: ServiceModule = {
     Migration20261206000005FailureOutbox,
   ],
   async createApp({ orm, writer, log, env, pubSub }) {
-    initLlmMetrics();
     const config = loadConfig(
       [
         'DATABASE_URL',
@@ -79,9 +78,11 @@ export const scoringService: ServiceModule = {
         'ASSAY_RUN_HEARTBEAT_TIMEOUT_MS',
         'ASSAY_RUN_MAX_ATTEMPTS',
         'ASSAY_WATCHDOG_INTERVAL_MS',
+        'ASSAY_LLM_PRICES',
       ],
       env,
     );
+    initLlmMetrics(config.ASSAY_LLM_PRICES);
     const engine = createRunEngine({
       kind: SCORING_RUNS,
       orm,

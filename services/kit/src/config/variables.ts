@@ -163,6 +163,21 @@ export const variables = {
     description: 'Per request to the model; a timed-out request is retried.',
     default: '60000',
   },
+  ASSAY_LLM_PRICES: {
+    schema: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string().min(1), z.tuple([z.number().min(0), z.number().min(0)]))),
+    description:
+      'Model prices for the estimated-cost metric, JSON `{"model": [input, output]}` in US dollars per million tokens; merged over the built-in list prices of OpenAI models (`services/kit/src/llm/llm-prices.ts`).',
+  },
   ASSAY_LLM_RETRIES: {
     schema: z.coerce.number().int().min(0).max(10),
     description: 'Retries of a model request on 429, 5xx, timeouts and connection errors.',

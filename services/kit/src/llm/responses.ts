@@ -1,9 +1,8 @@
 import type { Span } from '@opentelemetry/api';
-import { metrics } from '@opentelemetry/api';
 import type OpenAI from 'openai';
 import type { Response, ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import { LlmIncompleteError, LlmInvalidOutputError, LlmRefusalError, LlmRequestError } from './llm-errors.ts';
-import { recordLlmAttempt } from './llm-metrics.ts';
+import { recordLlmAttempt, recordLlmRetry, recordLlmUsage } from './llm-metrics.ts';
 import { backoffMs, classify, wait } from './retry.ts';
 
 export interface LlmRetryOptions {
@@ -57,6 +56,7 @@ export async function createResponse(
           failure.requestId,
         );
       }
+      recordLlmRetry(failure.reason);
       const delay = backoffMs(attempt, failure, options.retryBaseMs, options.retryMaxMs);
       span?.addEvent('llm retry', {
         'assay.llm.attempt': attempt,
@@ -85,14 +85,12 @@ export function answerText(response: Response): string {
   return response.output_text;
 }
 
-let tokens: ReturnType<ReturnType<typeof metrics.getMeter>['createCounter']> | undefined;
-
-/** Counts a response's tokens: `assay_llm_tokens_total{service,model,kind=input|output}`. */
+/** Counts a response's tokens (`assay_llm_tokens_total{service,model,kind}`) and estimated cost. */
 export function countTokens(service: string, response: Response): void {
-  tokens ??= metrics.getMeter('assay').createCounter('assay_llm_tokens', {
-    description: 'Tokens of LLM calls, by service, model and kind (input or output)',
-  });
-  const model = response.model;
-  tokens.add(response.usage?.input_tokens ?? 0, { service, model, kind: 'input' });
-  tokens.add(response.usage?.output_tokens ?? 0, { service, model, kind: 'output' });
+  recordLlmUsage(
+    service,
+    response.model,
+    response.usage?.input_tokens ?? 0,
+    response.usage?.output_tokens ?? 0,
+  );
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { metrics } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -69,6 +70,7 @@ export function startTelemetry(
   // Instrumentations patch CommonJS modules as they are required. Our code imports node:http as ESM,
   // which never passes through require, so require it once here to patch the shared builtin.
   createRequire(import.meta.url)('http');
+  observeProcess();
   started = {
     prometheus,
     async shutdown() {
@@ -76,6 +78,37 @@ export function startTelemetry(
     },
   };
   return started;
+}
+
+/**
+ * Event-loop delay (p50, p99, max since the previous scrape: a blocked loop delays every request and
+ * heartbeat of the process) and resident memory, for the overview's saturation panels.
+ */
+function observeProcess(): void {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  metrics
+    .getMeter('assay')
+    .createObservableGauge('assay_process_event_loop_delay_seconds', {
+      description: 'Event-loop delay since the previous collection, by stat (p50, p99, max)',
+      unit: 's',
+    })
+    .addCallback((result) => {
+      // Nanoseconds; an idle loop still reports about the sampling resolution.
+      if (delay.count > 0) {
+        result.observe(delay.percentile(50) / 1e9, { stat: 'p50' });
+        result.observe(delay.percentile(99) / 1e9, { stat: 'p99' });
+        result.observe(delay.max / 1e9, { stat: 'max' });
+      }
+      delay.reset();
+    });
+  metrics
+    .getMeter('assay')
+    .createObservableGauge('assay_process_resident_memory_bytes', {
+      description: 'Resident set size of the process',
+      unit: 'By',
+    })
+    .addCallback((result) => result.observe(process.memoryUsage.rss()));
 }
 
 export const meter = () => metrics.getMeter('assay');
