@@ -42,7 +42,7 @@ export const failureCatalogService: ServiceModule = {
     Migration20261206000003Recovery,
     Migration20261206000004RecoveryWindow,
   ],
-  async createApp({ orm, env, log, pubSub }) {
+  async createApp({ orm, env, log, pubSub, health }) {
     const config = loadConfig(['ASSAY_FAILURE_INTAKE_INTERVAL_MS'], env);
     const { metrics, catalog, recovery, groups, failures } = createCatalogServices(orm);
     const defaults = loadDefaultCatalog();
@@ -56,6 +56,8 @@ export const failureCatalogService: ServiceModule = {
       producers: PRODUCERS,
       intervalMs: config.ASSAY_FAILURE_INTAKE_INTERVAL_MS,
     });
+    // Informational: a deep outbox is the producers' failures waiting, not this process unready.
+    health.register('outbox', () => ({ ok: true, detail: Object.fromEntries(intake.depths) }));
     const schema = await buildSubgraph({
       resolvers: [
         new FailureResolver(failures, catalog),

@@ -14,6 +14,7 @@ import type { ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { statusHandler } from './status.ts';
 
 export const SUPERGRAPH_PATH = join(import.meta.dirname, '..', '..', '..', 'schema', 'supergraph.graphql');
 
@@ -73,6 +74,7 @@ export function createGateway(config: GatewayConfig, log: Logger, telemetry?: Te
 
   const server = createServer((req, res) => {
     if (req.url === '/metrics' && telemetry) return telemetry.prometheus.getMetricsRequestHandler(req, res);
+    if (req.url === '/status' && req.method === 'GET') return void statusHandler(res, urls);
     return gateway(req, res);
   });
 

@@ -198,8 +198,10 @@ describe('scoring runs (real PostgreSQL)', () => {
   it('reports ready with the database check, and never leaks internals on errors', async () => {
     const ready = await fetch(service.url.replace('/graphql', '/readyz'));
     assert.equal(ready.status, 200);
-    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, {
-      database: { ok: true },
+    const { checks } = (await ready.json()) as { checks: { database: { detail: { latencyMs: number } } } };
+    assert.equal(typeof checks.database.detail.latencyMs, 'number');
+    assert.deepEqual(checks, {
+      database: { ok: true, detail: { latencyMs: checks.database.detail.latencyMs } },
       app: { ok: true },
       breaker: { ok: true, detail: 'closed' },
       spool: { ok: true, detail: { depth: 0, quarantined: 0 } },

@@ -66,6 +66,9 @@ export class OutboxIntake {
     this.timer = setTimeout(tick, 0);
   }
 
+  /** What each producer's outbox held at the end of the last pass (for `/readyz` and `assay doctor`). */
+  readonly depths = new Map<string, number>();
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -100,6 +103,7 @@ export class OutboxIntake {
         .fork()
         .execute<{ n: string }[]>(`select count(*) as n from "${schema}"."failure_outbox"`);
       this.options.metrics.outboxDepth(schema, Number(row!.n));
+      this.depths.set(schema, Number(row!.n));
     } catch (error) {
       if (classifyDbError(error).code !== '42P01') throw error;
     }

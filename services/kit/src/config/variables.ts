@@ -153,6 +153,16 @@ export const variables = {
     description: 'Largest diff `startScoringRun` accepts, in bytes.',
     default: String(2 * 1024 * 1024),
   },
+  ASSAY_URL: {
+    schema: url,
+    description:
+      'The `assay` command line: the gateway GraphQL endpoint it talks to (`--url` wins). Default `http://127.0.0.1:4000/graphql`.',
+  },
+  ASSAY_CONFIG: {
+    schema: z.string().min(1),
+    description:
+      'The `assay` command line: its JSON config file (`--config` wins; else `./assay.config.json`).',
+  },
   ASSAY_LLM_MODEL: {
     schema: z.string().min(1),
     description: 'Model of the LLM scorer.',

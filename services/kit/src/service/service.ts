@@ -176,8 +176,9 @@ export async function startService(
   let migrated = false;
   health.register('database', async () => {
     if (!migrated) return { ok: false, detail: 'connecting' };
+    const startedAt = performance.now();
     await orm.em.getConnection().execute('select 1');
-    return { ok: true };
+    return { ok: true, detail: { latencyMs: Math.round((performance.now() - startedAt) * 10) / 10 } };
   });
   // Ready once the app's background work (job workers, watchdogs) runs too, not only its API.
   let started = false;

@@ -1,0 +1,81 @@
+import type { TypedDocumentString } from '../generated/graphql.ts';
+import type { GraphQLErrorShape } from './graphql-client.ts';
+
+export interface FollowOptions {
+  signal: AbortSignal;
+  /** Called after the socket came back; the subscription is sent again and answers the run's state first. */
+  onReconnect?: () => void;
+}
+
+/**
+ * A graphql-ws subscription through the gateway that survives the gateway going away: the socket
+ * reconnects with backoff (0.25 s doubling to 5 s, with jitter) and subscribes again; Assay's run
+ * subscriptions send the current state first, so nothing between the two sockets is missed for
+ * good. Resolves when the server completes the subscription (the run reached a terminal state) or
+ * `signal` aborts; rejects with the server's errors, or when reconnecting fails for ~2 minutes.
+ */
+export async function follow<R, V extends Record<string, unknown>>(
+  httpUrl: string,
+  document: TypedDocumentString<R, V>,
+  variables: V,
+  onData: (data: R) => void,
+  options: FollowOptions,
+): Promise<void> {
+  // Loaded on use: `--help` and plain queries never pay for it.
+  const { createClient } = await import('graphql-ws');
+  const client = createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    lazy: true,
+    retryAttempts: 30,
+    shouldRetry: () => true,
+    retryWait: async (retries) => {
+      const ms = Math.min(250 * 2 ** retries, 5000);
+      await new Promise((resolve) => setTimeout(resolve, ms / 2 + Math.random() * (ms / 2)));
+    },
+    on: {
+      connected: (_socket, _payload, wasRetry) => {
+        if (wasRetry) options.onReconnect?.();
+      },
+    },
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const unsubscribe = client.subscribe<R>(
+        { query: document.toString(), variables },
+        {
+          next: (result) => {
+            if (result.errors?.length) reject(new FollowError(result.errors as GraphQLErrorShape[]));
+            else if (result.data) onData(result.data);
+          },
+          error: (error) => reject(error instanceof Error ? error : new FollowError(asErrors(error))),
+          complete: resolve,
+        },
+      );
+      options.signal.addEventListener(
+        'abort',
+        () => {
+          unsubscribe();
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
+export class FollowError extends Error {
+  constructor(readonly errors: GraphQLErrorShape[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
+}
+
+/** graphql-ws hands over a close event or an error list; either becomes one message. */
+function asErrors(error: unknown): GraphQLErrorShape[] {
+  if (Array.isArray(error)) return error as GraphQLErrorShape[];
+  const close = error as { code?: number; reason?: string };
+  return [
+    { message: close.code ? `socket closed (${close.code} ${close.reason ?? ''})`.trim() : String(error) },
+  ];
+}

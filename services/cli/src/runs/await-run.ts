@@ -1,0 +1,87 @@
+import { CliError, EXIT } from '../exit-codes.ts';
+import type { Progress, ProgressState } from '../output/progress.ts';
+
+export type Outcome =
+  /** Reached a terminal state (and, for a score, was verified as stored). */
+  | 'settled'
+  /** Terminal, but not settled within `settleMs` (a DONE score never verified). */
+  | 'unsettled'
+  /** Assay answered nothing for `stallMs`. */
+  | 'stalled'
+  /** Not terminal after `timeoutMs`. */
+  | 'timeout';
+
+export interface AwaitRunOptions<Run extends ProgressState> {
+  /** The run now; null when it does not exist. */
+  fetch(): Promise<Run | null>;
+  /** Live progress; resolves when the server completes the stream. Its failures are covered by polling. */
+  follow(onState: (state: ProgressState) => void, signal: AbortSignal, poll: () => void): Promise<void>;
+  /** Every state read from the API (a review prints each persona as it lands). */
+  onRun?(run: Run): void;
+  isTerminal(status: string): boolean;
+  isSettled(run: Run): boolean;
+  progress: Progress;
+  timeoutMs: number;
+  stallMs: number;
+  settleMs: number;
+  /** Polls as a safety net under the subscription: events published while a socket was down are not replayed. */
+  pollMs?: number;
+}
+
+/**
+ * Follows a run to its end the way a CI step can trust: live events for the bar, and a poll every
+ * second that decides. The answer is the last state read from the API, never one inferred from events.
+ */
+export async function awaitRun<Run extends ProgressState>(
+  o: AwaitRunOptions<Run>,
+): Promise<{ run: Run | null; outcome: Outcome }> {
+  const abort = new AbortController();
+  let wake: () => void = () => {};
+  const following = o
+    .follow(
+      (state) => {
+        o.progress.update(state);
+        if (o.isTerminal(state.status)) wake();
+      },
+      abort.signal,
+      () => wake(),
+    )
+    .catch(() => {}); // polling decides; a failed stream only loses the live bar
+  const startedAt = Date.now();
+  let lastAnswerAt = startedAt;
+  let terminalAt: number | null = null;
+  let run: Run | null = null;
+  try {
+    for (;;) {
+      const now = Date.now();
+      try {
+        const current = await o.fetch();
+        if (!current) throw new CliError('no such run', EXIT.USAGE);
+        run = current;
+        lastAnswerAt = Date.now();
+        o.progress.update(run);
+        o.onRun?.(run);
+        if (o.isSettled(run)) return { run, outcome: 'settled' };
+        if (o.isTerminal(run.status)) {
+          terminalAt ??= now;
+          if (now - terminalAt >= o.settleMs) return { run, outcome: 'unsettled' };
+        }
+      } catch (error) {
+        if (error instanceof CliError && error.exitCode === EXIT.USAGE) throw error;
+        if (Date.now() - lastAnswerAt >= o.stallMs) return { run, outcome: 'stalled' };
+      }
+      if (Date.now() - startedAt >= o.timeoutMs) return { run, outcome: 'timeout' };
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, o.pollMs ?? 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    abort.abort();
+    o.progress.finish();
+    await following;
+  }
+}
