@@ -1,5 +1,5 @@
-// npm run spool -- list [--service NAME] [--records]
-// npm run spool -- replay --service NAME [--dry-run]
+// assay spool list [--service NAME] [--records]     (npm run spool -- … is an alias)
+// assay spool replay --service NAME [--dry-run]
 //
 // The durable write spools by hand. `list` reads them without a lock (safe while services run).
 // `replay` drains one service's spool into the database now, exactly as its background replayer
@@ -24,8 +24,8 @@ import {
 import { startEmbeddedDatabase } from './embedded-database.ts';
 import { buildOffline, serviceModule } from './services.ts';
 
-const USAGE = `usage: npm run spool -- list [--service NAME] [--records]
-       npm run spool -- replay --service NAME [--dry-run]
+const USAGE = `usage: assay spool list [--service NAME] [--records]
+       assay spool replay --service NAME [--dry-run]
 services: ${SUBGRAPHS.map((s) => s.name).join(', ')}`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);

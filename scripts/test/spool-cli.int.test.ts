@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createLogger, Spool, spoolDir } from '@assay/kit/operations';
-import { createTestDatabase, runScript } from '@assay/kit/testing';
+import { createTestDatabase } from '@assay/kit/testing';
 import pg from 'pg';
+import { assay } from '../../services/cli/test/support.ts';
 
-// npm run spool, for real: records spooled by a "crashed" scoring process, listed, dry-run, replayed.
+// assay spool (npm run spool), for real: records spooled by a "crashed" scoring process, listed, dry-run, replayed.
 
 let dataDir: string;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -49,10 +50,14 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** Through `assay spool`, which `npm run spool` is an alias of. */
 async function spool(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const run = runScript('scripts/spool.ts', { ASSAY_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }, args);
-  const { code } = await run.exited;
-  return { code, output: run.output() };
+  const { code, stdout, stderr } = await assay(['spool', ...args], {
+    ASSAY_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  return { code, output: stdout + stderr };
 }
 
 test('lists spooled records by write, keys only, never payloads', async () => {
@@ -98,6 +103,6 @@ test('replays into the database, then the spool is empty', async () => {
 
 test('rejects an unknown command or service with usage', async () => {
   const { code, output } = await spool(['replay', '--service', 'nope']);
-  assert.equal(code, 2);
-  assert.match(output, /unknown service nope[\s\S]*usage: npm run spool/);
+  assert.equal(code, 4, 'a usage error, as everywhere in assay');
+  assert.match(output, /unknown service nope[\s\S]*usage: assay spool/);
 });

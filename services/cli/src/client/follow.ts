@@ -9,10 +9,10 @@ export interface FollowOptions {
 
 /**
  * A graphql-ws subscription through the gateway that survives the gateway going away: the socket
- * reconnects with backoff (0.25 s doubling to 5 s, with jitter) and subscribes again; Assay's run
+ * reconnects with backoff (0.25 s doubling to 2 s, with jitter) and subscribes again; Assay's run
  * subscriptions send the current state first, so nothing between the two sockets is missed for
  * good. Resolves when the server completes the subscription (the run reached a terminal state) or
- * `signal` aborts; rejects with the server's errors, or when reconnecting fails for ~2 minutes.
+ * `signal` aborts; rejects with the server's errors, or when reconnecting fails for about a minute.
  */
 export async function follow<R, V extends Record<string, unknown>>(
   httpUrl: string,
@@ -29,7 +29,7 @@ export async function follow<R, V extends Record<string, unknown>>(
     retryAttempts: 30,
     shouldRetry: () => true,
     retryWait: async (retries) => {
-      const ms = Math.min(250 * 2 ** retries, 5000);
+      const ms = Math.min(250 * 2 ** retries, 2000);
       await new Promise((resolve) => setTimeout(resolve, ms / 2 + Math.random() * (ms / 2)));
     },
     on: {

@@ -1,0 +1,307 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FakeOpenAI, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
+import { FaultDb } from '../../kit/test/support/fault-db.ts';
+import { assay } from './support.ts';
+
+// `assay` against the whole system as `npm start` runs it (PostgreSQL of this file's own, the model
+// faked at the network edge), each exit code produced for real.
+
+const DIFF = [
+  'diff --git a/src/a.ts b/src/a.ts',
+  '--- a/src/a.ts',
+  '+++ b/src/a.ts',
+  '@@ -1 +1,3 @@',
+  ' a',
+  '+console.log("x")',
+  '+export const b = 2;',
+  '',
+].join('\n');
+const LLM_SCORE = {
+  kind: 'json' as const,
+  output: {
+    value: 8,
+    criteria: [{ criterion: 'clarity', score: 8, weight: 1, detail: 'Clear.' }],
+    violations: [],
+  },
+};
+const ESC = '\x1b';
+
+describe('assay command line', { timeout: 600_000 }, () => {
+  let db: FaultDb;
+  let openai: FakeOpenAI;
+  let system: Started;
+  let ports: NodeJS.ProcessEnv;
+  let url: string;
+  let dir: string;
+  let diffFile: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    db = await FaultDb.start();
+    openai = await FakeOpenAI.start();
+    dir = await mkdtemp(join(tmpdir(), 'assay-cli-'));
+    ports = await systemPorts();
+    system = runScript('scripts/start.ts', {
+      DATABASE_URL: db.url,
+      ASSAY_DATA_DIR: join(dir, 'data'),
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: openai.url,
+      ASSAY_LLM_RETRIES: '0',
+      ...ports,
+    });
+    url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
+    diffFile = join(dir, 'change.diff');
+    await writeFile(diffFile, DIFF);
+    env = { ASSAY_URL: url };
+  });
+  after(async () => {
+    if (system?.child.exitCode === null) system.child.kill('SIGTERM');
+    await system?.exited;
+    await db?.destroy();
+    await openai?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const repo = () => `acme/cli-${randomUUID().slice(0, 8)}`;
+  const runsOf = async (repository: string) =>
+    (
+      await gql(
+        url,
+        'query($r: String!) { scoringRuns(filter: { repository: $r }) { nodes { id status } } }',
+        {
+          r: repository,
+        },
+      )
+    ).data!.scoringRuns as { nodes: { id: string; status: string }[] };
+  const statusOf = async (id: string) =>
+    (
+      (await gql(url, 'query($id: ID!) { scoringRun(id: $id) { status } }', { id })).data?.scoringRun as {
+        status: string;
+      } | null
+    )?.status;
+
+  it('0: a good diff is scored and verified; --json parses and matches the API', async () => {
+    const r = await assay(
+      ['score', '--repo', repo(), '--pr', '3', '--diff-file', diffFile, '--min-score', '5', '--json'],
+      env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const printed = JSON.parse(r.stdout) as {
+      exitCode: number;
+      run: { id: string; score: { value: number } };
+    };
+    assert.equal(printed.exitCode, 0);
+    const api = await gql(
+      url,
+      'query($id: ID!) { scoringRun(id: $id) { id status persistence score { value band contentHash verifiedAt } } }',
+      { id: printed.run.id },
+    );
+    const run = api.data!.scoringRun as Record<string, unknown>;
+    assert.equal(run.status, 'DONE');
+    assert.equal(run.persistence, 'VERIFIED');
+    assert.deepEqual((printed.run as unknown as { score: unknown }).score, {
+      ...(printed.run.score as object),
+      ...(run.score as object),
+    });
+    assert.equal(r.stderr, '', 'with --json nothing but the document is printed');
+  });
+
+  it('1: a score under --min-score; plain lines without a TTY, no escape codes', async () => {
+    const r = await assay(['score', '--repo', repo(), '--diff-file', diffFile, '--min-score', '9.5'], env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /below --min-score 9\.5/);
+    assert.match(r.stdout, /^score \d+(\.\d)? \w+/m);
+    assert.match(r.stderr, /^DONE 100%/m, 'a plain progress line per change');
+    assert.ok(!r.stdout.includes(ESC) && !r.stderr.includes(ESC), 'no escape codes outside a terminal');
+  });
+
+  it('the same CI job run twice (same repo, PR and diff) scores once', async () => {
+    const repository = repo();
+    const args = ['score', '--repo', repository, '--pr', '9', '--diff-file', diffFile, '--json'];
+    const first = JSON.parse((await assay(args, env)).stdout) as { run: { id: string } };
+    const second = JSON.parse((await assay(args, env)).stdout) as { run: { id: string } };
+    assert.equal(second.run.id, first.run.id);
+    assert.equal((await runsOf(repository)).nodes.length, 1);
+    // Another diff of the same PR is another run.
+    const other = await assay(['score', '--repo', repository, '--pr', '9', '--json'], env, {
+      input: `${DIFF}+more\n`,
+    });
+    assert.notEqual((JSON.parse(other.stdout) as { run: { id: string } }).run.id, first.run.id);
+  });
+
+  it('on a pseudo-terminal the progress bar is drawn in place and reaches 100%', async () => {
+    const r = await assay(['score', '--repo', repo(), '--diff-file', diffFile], env, { tty: true });
+    assert.equal(r.code, 0, r.stdout);
+    assert.ok(r.stdout.includes('\r\x1b[2K'), 'redrawn in place');
+    assert.match(r.stdout, /█{24} 100% DONE/);
+  });
+
+  it('GitHub Actions: violations become annotations, the summary goes to $GITHUB_STEP_SUMMARY', async () => {
+    const summary = join(dir, 'summary.md');
+    const r = await assay(['score', '--repo', repo(), '--pr', '4', '--diff-file', diffFile], {
+      ...env,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: summary,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^::warning file=src\/a\.ts,line=2,title=debug_statement \(LOW\)::debug statement added/m,
+    );
+    const markdown = await readFile(summary, 'utf8');
+    assert.match(markdown, /^### Assay score: \d/m);
+    assert.match(markdown, /\| src\/a\.ts \| 2 \| LOW \| debug_statement \|/);
+  });
+
+  it('2: a run that ends in ERROR (the model refuses the request)', async () => {
+    openai.enqueue({ kind: 'error', status: 400, message: 'bad request' });
+    const r = await assay(['score', '--repo', repo(), '--diff-file', diffFile, '--scorer', 'LLM'], env);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /ended ERROR: LLM_REQUEST_FAILED/);
+  });
+
+  it('4: bad flags and bad input, each named', async () => {
+    const cases: [string[], RegExp][] = [
+      [['score', '--diff-file', diffFile], /required option '--repo/],
+      [['score', '--repo', 'acme/api', '--diff-file', diffFile, '--min-score', '11'], /--min-score.*0 to 10/],
+      [['score', '--repo', 'not a repo', '--diff-file', diffFile], /owner\/name/],
+      [
+        ['score', '--repo', 'acme/api', '--diff-file', join(dir, 'missing.diff')],
+        /cannot read the diff file .*ENOENT/,
+      ],
+      [['score', '--repo', 'acme/api', '--git', '--output=/tmp/x'], /--git takes a range/],
+      [['runs', 'show', 'not-a-uuid'], /must be a run id/],
+      [['runs', 'show', randomUUID()], /no scoring or review run/],
+      [['frobnicate'], /unknown command/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await assay(args, env);
+      assert.equal(r.code, 4, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+    }
+    const empty = await assay(['score', '--repo', 'acme/api'], env, { input: '' });
+    assert.equal(empty.code, 4);
+    assert.match(empty.stderr, /the diff is empty/);
+  });
+
+  it('5: nothing listening', async () => {
+    const r = await assay(['score', '--repo', 'acme/api', '--diff-file', diffFile], {
+      ASSAY_URL: `http://127.0.0.1:${await freePort()}/graphql`,
+    });
+    assert.equal(r.code, 5);
+    assert.match(r.stderr, /unreachable .*ECONNREFUSED/);
+  });
+
+  it('runs watch survives a gateway restart in the middle of a run and still prints DONE', async () => {
+    // A gateway of this test's own, in front of the same subgraphs, that it can kill.
+    const port = String(await freePort());
+    const gatewayEnv = { ...ports, ASSAY_GATEWAY_PORT: port, LOG_LEVEL: 'info' };
+    let gateway = runScript('services/gateway/src/main.ts', gatewayEnv);
+    await gateway.waitFor(/gateway ready/);
+    const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
+    // Long enough that the new gateway is up (a few seconds) well before the run ends.
+    openai.enqueue({ ...LLM_SCORE, delayMs: 12_000 });
+    const started = await gql(
+      gatewayUrl,
+      'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/watch", diff: $d }, scorer: LLM }) { id } }',
+      { d: DIFF },
+    );
+    const id = (started.data!.startScoringRun as { id: string }).id;
+    const watch = assay(['runs', 'watch', id], { ASSAY_URL: gatewayUrl });
+    await sleep(1500);
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+    await sleep(1000);
+    gateway = runScript('services/gateway/src/main.ts', gatewayEnv);
+    await gateway.waitFor(/gateway ready/);
+    const r = await watch;
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`scoring run ${id}: DONE`));
+    assert.match(r.stderr, /reconnected/);
+  });
+
+  it('dlq replay --all --dry-run lists and changes nothing; without it, it replays', async () => {
+    const runId = randomUUID();
+    const key = `cli-dlq-${runId}`;
+    const payload = {
+      id: runId,
+      tenantId: 'default',
+      idempotencyKey: key,
+      repository: 'acme/dlq',
+      prNumber: null,
+      title: null,
+      diff: DIFF,
+      scorer: 'RULES',
+      traceId: null,
+      createdAt: new Date().toISOString(),
+    };
+    const [letter] = await db.query<{ id: string }>(
+      `insert into scoring.dead_letter (id, tenant_id, write, idempotency_key, payload, error_class, error_code,
+         error_message, retry_count, status, created_at, updated_at)
+       values ($1, 'default', 'scoring.run.create', $2, $3, 'PermanentWriteError', '23514', 'check violated', 0,
+         'PENDING', now(), now()) returning id`,
+      [randomUUID(), `default:${key}`, JSON.stringify(payload)],
+    );
+    const dry = await assay(['dlq', 'replay', '--all', '--dry-run'], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`would replay 1: ${letter!.id}`));
+    const [still] = await db.query<{ status: string }>(
+      'select status from scoring.dead_letter where id = $1',
+      [letter!.id],
+    );
+    assert.equal(still!.status, 'PENDING');
+    assert.equal(await statusOf(runId), undefined, 'the dry run wrote nothing');
+
+    const real = await assay(['dlq', 'replay', '--all'], env);
+    assert.equal(real.code, 0, real.stderr + real.stdout);
+    const [done] = await db.query<{ status: string }>(
+      'select status from scoring.dead_letter where id = $1',
+      [letter!.id],
+    );
+    assert.equal(done!.status, 'RESOLVED');
+    assert.ok(await statusOf(runId), 'the replayed write created the run');
+    const listed = await assay(['dlq', 'list'], env);
+    assert.match(listed.stdout, /no PENDING dead letters/);
+  });
+
+  it('doctor is healthy; with PostgreSQL stopped it exits non-zero naming the database, and a score accepted before the outage exits 3', async () => {
+    const healthy = await assay(['doctor'], env);
+    assert.equal(healthy.code, 0, healthy.stdout);
+    assert.match(healthy.stdout, /scoring database\s+ok\s+reachable, [\d.]+ ms/);
+
+    // Accepted, then the database goes away while the model answers: the score cannot be confirmed.
+    openai.enqueue({ ...LLM_SCORE, delayMs: 3000 });
+    const scoring = assay(
+      ['score', '--repo', repo(), '--diff-file', diffFile, '--scorer', 'LLM', '--persist-timeout', '5'],
+      env,
+    );
+    for (let i = 0; i < 100 && !/scoring run \S+/.test(''); i++) {
+      const runs = (await gql(url, '{ scoringRuns(filter: { status: [SCORING] }) { nodes { id } } }')).data!
+        .scoringRuns as { nodes: unknown[] };
+      if (runs.nodes.length > 0) break;
+      await sleep(100);
+    }
+    await db.server.stop();
+    try {
+      const r = await scoring;
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /not confirmed as stored|not verified as stored/);
+
+      const sick = await assay(['doctor'], env);
+      assert.equal(sick.code, 1, sick.stdout);
+      assert.match(sick.stdout, /scoring database\s+FAIL/);
+      assert.match(sick.stdout, /^unhealthy: .*scoring database/m);
+    } finally {
+      await db.server.start();
+    }
+  });
+});
