@@ -72,7 +72,8 @@ export async function awaitRun<Run extends ProgressState>(
       }
       if (Date.now() - startedAt >= o.timeoutMs) return { run, outcome: 'timeout' };
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, o.pollMs ?? 1000);
+        // Ended but not settled (a score a moment from its read-back): look again soon.
+        const timer = setTimeout(resolve, terminalAt !== null ? 50 : (o.pollMs ?? 1000));
         wake = () => {
           clearTimeout(timer);
           resolve();
