@@ -55,6 +55,17 @@ export function buildProgram(run: (action: Action, cmd: Command) => Promise<void
       60,
     )
     .option('--timeout <s>', 'longest wait for the run to finish', seconds, 900)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ assay score --repo acme/api --pr 42 --git origin/main...HEAD --min-score 7
+  $ assay score --repo acme/api --diff-file change.diff --scorer LLM --json
+  $ git diff main | assay score --repo acme/api --pr 42
+
+Exit codes: 0 scored and verified (at or above --min-score); 1 below --min-score; 2 run ERROR or
+CANCELLED; 3 not verified as stored within --persist-timeout; 4 usage or input; 5 unreachable.`,
+    )
     .action((opts, cmd) => run(async (c) => (await import('./commands/score.ts')).score(opts, c), cmd));
 
   program

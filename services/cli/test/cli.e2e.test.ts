@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeOpenAI, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
 import { FaultDb } from '../../kit/test/support/fault-db.ts';
+import { PERSONAS, panel, verdict } from '../../review/test/support.ts';
 import { assay } from './support.ts';
 
 // `assay` against the whole system as `npm start` runs it (PostgreSQL of this file's own, the model
@@ -159,11 +160,77 @@ describe('assay command line', { timeout: 600_000 }, () => {
     assert.match(markdown, /\| src\/a\.ts \| 2 \| LOW \| debug_statement \|/);
   });
 
-  it('2: a run that ends in ERROR (the model refuses the request)', async () => {
+  it('2: a run that ends in ERROR (the model refuses the request); runs show and failures find it, recover closes it', async () => {
     openai.enqueue({ kind: 'error', status: 400, message: 'bad request' });
     const r = await assay(['score', '--repo', repo(), '--diff-file', diffFile, '--scorer', 'LLM'], env);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /ended ERROR: LLM_REQUEST_FAILED/);
+    const runId = /run (\S+) ended ERROR/.exec(r.stderr)![1]!;
+
+    // The failure reaches the catalog through the outbox, a moment after the run ended.
+    let failures: { id: string; errorCode: string }[] = [];
+    for (let i = 0; i < 100 && failures.length === 0; i++) {
+      if (i > 0) await sleep(100);
+      const listed = await assay(['failures', 'list', '--run', runId, '--json'], env);
+      assert.equal(listed.code, 0, listed.stderr);
+      failures = (JSON.parse(listed.stdout) as { nodes: typeof failures }).nodes;
+    }
+    assert.deepEqual(
+      failures.map((f) => f.errorCode),
+      ['LLM_REQUEST_FAILED'],
+    );
+
+    const shown = await assay(['runs', 'show', runId], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`^scoring run ${runId}$`, 'm'));
+    assert.match(shown.stdout, /^ {2}status: ERROR$/m);
+    assert.match(shown.stdout, /^re-queued by the watchdog: 0 times; failures \(1\), oldest first:$/m);
+    assert.match(shown.stdout, /LLM_REQUEST_FAILED/);
+    assert.match(shown.stdout, /^trace: [0-9a-f]{32}/m);
+
+    const recovered = await assay(
+      [
+        'failures',
+        'recover',
+        failures[0]!.id,
+        '--status',
+        'IGNORED',
+        '--note',
+        'model refused',
+        '--by',
+        'ci',
+      ],
+      env,
+    );
+    assert.equal(recovered.code, 0, recovered.stderr);
+    const failure = await assay(['failures', 'show', failures[0]!.id], env);
+    assert.match(failure.stdout, /recovery: {3}IGNORED/);
+    assert.match(failure.stdout, /UNRECOVERED → IGNORED {2}by ci: model refused/);
+    const bad = await assay(['failures', 'recover', failures[0]!.id, '--status', 'REGRESSED'], env);
+    assert.equal(bad.code, 4, 'not a status one can set by hand');
+  });
+
+  it('review: a line per persona, then the decision; the exit code follows the label', async () => {
+    const idea = join(dir, 'idea.md');
+    await writeFile(idea, 'Cache scores per commit so CI re-runs are free.');
+    openai.otherwise(panel({}));
+    const approve = await assay(['review', '--idea-file', idea], env);
+    assert.equal(approve.code, 0, approve.stderr);
+    assert.match(approve.stdout, /^decision APPROVE/m);
+    for (const p of PERSONAS)
+      assert.match(approve.stderr, new RegExp(`^  ${p.name}: APPROVE \\(confidence 0\\.90`, 'm'));
+
+    const reject = Object.fromEntries(
+      PERSONAS.map((p) => [p.id, { kind: 'json' as const, output: verdict(0.1) }]),
+    );
+    openai.otherwise(panel(reject));
+    const rejected = await assay(['review', '--idea-file', idea, '--json'], env);
+    assert.equal(rejected.code, 6, rejected.stderr);
+    assert.equal(
+      (JSON.parse(rejected.stdout) as { run: { decision: { label: string } } }).run.decision.label,
+      'REJECT',
+    );
+    openai.reset();
   });
 
   it('4: bad flags and bad input, each named', async () => {

@@ -100,7 +100,7 @@ export async function show(id: string, config: CliConfig): Promise<ExitCode> {
   out(`${kind} run ${run.id}`);
   printFields(fields, '  ');
   out(
-    `attempts: ${run.attempt}${failures.length ? `; failures (${failures.length}), oldest first:` : '; no failures'}`,
+    `re-queued by the watchdog: ${run.attempt} times; ${failures.length ? `failures (${failures.length}), oldest first:` : 'no failures'}`,
   );
   for (const f of [...failures].reverse()) {
     out(`  ${f.createdAt}  ${f.errorCode}  ${f.stage ?? '-'}  ${f.recoveryStatus}  ${f.errorMessage ?? ''}`);
