@@ -12,7 +12,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
+import { connectionParamsFor, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -92,7 +92,12 @@ try {
   // 1. Live progress: subscribed before anyone executes the runs.
   const bench = Date.now().toString(36);
   const watched = await Promise.all(Array.from({ length: WATCH }, (_, i) => start(`${bench}-watch-${i}`)));
-  const ws = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const ws = createClient({
+    url: url.replace(/^http/, 'ws'),
+    connectionParams: connectionParamsFor(url),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+  });
   const delaysMs: number[] = [];
   let snapshots = 0;
   const followed = watched.map(async (id) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   childPids,
+  connectionParamsFor,
   createTestDatabase,
   freePort,
   gql,
@@ -148,6 +149,7 @@ describe('npm start (whole system, real processes)', () => {
       // The on-call console: subscribed through the gateway before the run fails.
       const feed = createClient({
         url: url.replace(/^http/, 'ws'),
+        connectionParams: connectionParamsFor(url),
         webSocketImpl: WebSocket,
         retryAttempts: 0,
       });

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Query, Resolver } from 'type-graphql';
 import { buildSubgraph } from '../src/graphql/subgraph.ts';
 import { type ServiceModule, startService } from '../src/service/service.ts';
+import { TEST_CONTEXT_SECRET } from '../src/testing/credentials.ts';
 import { createTestDatabase } from '../src/testing/database.ts';
 
 // `/readyz` says ready only once the app's background work has started (its job workers, say), not
@@ -43,6 +44,7 @@ test('/readyz stays 503 ("starting") until the app has started its background wo
       DATABASE_URL: database.url,
       ASSAY_DATA_DIR: dataDir,
       ASSAY_SCORING_PORT: '0',
+      ASSAY_CONTEXT_SECRET: TEST_CONTEXT_SECRET,
     },
   });
   try {

@@ -8,6 +8,7 @@ import { BadUserInputError } from '../src/errors.ts';
 import { buildSubgraph } from '../src/graphql/subgraph.ts';
 import type { PgPubSub } from '../src/pubsub/pg-pubsub.ts';
 import { type RunningService, type ServiceModule } from '../src/service/service.ts';
+import { connectionParamsFor } from '../src/testing/credentials.ts';
 import { createTestDatabase } from '../src/testing/database.ts';
 import { gql } from '../src/testing/graphql.ts';
 import { startReplica } from '../src/testing/service.ts';
@@ -80,6 +81,7 @@ describe('subscriptions across replicas (graphql-ws, real sockets and PostgreSQL
     b = await startReplica(ticksModule, database.url); // after A: both would migrate the same schema
     client = createClient({
       url: b.url.replace(/^http/, 'ws'),
+      connectionParams: connectionParamsFor(b.url),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       lazy: false, // one socket for the whole file, so a test can tell it was never closed

@@ -1,4 +1,4 @@
-import type { FakeOpenAIBehaviour, RecordedRequest } from '@assay/kit/testing';
+import { connectionParamsFor, type FakeOpenAIBehaviour, type RecordedRequest } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadPersonaSet } from '../src/personas/persona-set.ts';
@@ -69,6 +69,7 @@ export interface ProgressEvent {
 export async function follow(url: string, runId: string): Promise<ProgressEvent[]> {
   const client = createClient({
     url: url.replace(/^http/, 'ws'),
+    connectionParams: connectionParamsFor(url),
     webSocketImpl: WebSocket,
     retryAttempts: 0,
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningService } from '@assay/kit';
-import { FakeOpenAI, gql, PgFaultProxy, startReplica } from '@assay/kit/testing';
+import { connectionParamsFor, FakeOpenAI, gql, PgFaultProxy, startReplica } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { FaultDb } from '../../kit/test/support/fault-db.ts';
@@ -93,6 +93,7 @@ async function waitUntilAll(ids: string[], done: (r: RunRow) => boolean, timeout
 function follow(service: RunningService, ids: string[]) {
   const client = createClient({
     url: service.url.replace(/^http/, 'ws'),
+    connectionParams: connectionParamsFor(service.url),
     webSocketImpl: WebSocket,
     retryAttempts: 0,
   });

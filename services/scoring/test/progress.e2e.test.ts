@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
+import {
+  connectionParamsFor,
+  createTestDatabase,
+  freePort,
+  gql,
+  runScript,
+  type Started,
+  systemPorts,
+} from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -109,6 +117,7 @@ describe('live progress through the gateway, two scoring processes', () => {
 
     const ws = createClient({
       url: url.replace(/^http/, 'ws'),
+      connectionParams: connectionParamsFor(url),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
@@ -202,7 +211,12 @@ describe('live progress through the gateway, two scoring processes', () => {
   });
 
   it('answers a subscription to an unknown or malformed run with a coded error', async () => {
-    const ws = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const ws = createClient({
+      url: url.replace(/^http/, 'ws'),
+      connectionParams: connectionParamsFor(url),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
     try {
       for (const [id, code] of [
         ['00000000-0000-4000-8000-000000000000', 'NOT_FOUND'],

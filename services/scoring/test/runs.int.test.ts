@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { transitionWriteFor } from '@assay/kit/runs';
-import { gql, startTestService } from '@assay/kit/testing';
+import { connectionParamsFor, gql, startTestService } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { scoringService } from '../src/app.ts';
@@ -147,6 +147,7 @@ describe('scoring runs (real PostgreSQL)', () => {
     const id = started.data!.startScoringRun.id as string;
     const ws = createClient({
       url: service.url.replace(/^http/, 'ws'),
+      connectionParams: connectionParamsFor(service.url),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });

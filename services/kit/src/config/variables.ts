@@ -50,6 +50,35 @@ export const variables = {
     description: 'Interface every process listens on (`0.0.0.0` in containers).',
     default: '127.0.0.1',
   },
+  ASSAY_CONTEXT_SECRET: {
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    description:
+      "Shared secret the gateway signs each caller's context with and every subgraph verifies (HMAC-SHA256). Unset: `npm start` generates one per start; set it when processes are started separately.",
+  },
+  ASSAY_JWKS_URL: {
+    schema: url,
+    description:
+      'JWKS of the identity provider whose JWTs the gateway accepts (`Authorization: Bearer <jwt>`). Unset: API keys only.',
+  },
+  ASSAY_JWT_ISSUER: { schema: z.string().min(1), description: 'Required `iss` of accepted JWTs.' },
+  ASSAY_JWT_AUDIENCE: { schema: z.string().min(1), description: 'Required `aud` of accepted JWTs.' },
+  ASSAY_JWT_TENANT_CLAIM: {
+    schema: z.string().min(1),
+    description: "JWT claim that names the caller's tenant.",
+    default: 'tenant',
+  },
+  ASSAY_JWT_SCOPE_CLAIM: {
+    schema: z.string().min(1),
+    description:
+      "JWT claim with the caller's scopes (space-separated string or array of `read`, `write`, `admin`).",
+    default: 'scope',
+  },
+  ASSAY_API_KEY_CACHE_MS: {
+    schema: positiveInt,
+    description:
+      'How long the gateway trusts a looked-up API key before reading it again: a revoked key stops working within this time on every replica (at once on the one that revoked it).',
+    default: '10000',
+  },
   ASSAY_GATEWAY_PORT: { schema: port, description: 'Gateway port (`/graphql`).', default: '4000' },
   ASSAY_SCORING_PORT: { schema: port, description: 'Scoring subgraph port.', default: '4001' },
   ASSAY_REVIEW_PORT: { schema: port, description: 'Review subgraph port.', default: '4002' },

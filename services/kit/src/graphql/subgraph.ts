@@ -2,6 +2,7 @@ import { buildSubgraphSchema, type GraphQLResolverMap, printSubgraphSchema } fro
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, parse } from 'graphql';
 import { type BuildSchemaOptions, buildSchema, createResolversMap } from 'type-graphql';
+import { authChecker, requireOperationScope } from '../auth/subgraph-auth.ts';
 import { rejectUnstorableText } from './storable-text.ts';
 
 /** Federation 2.x (2.4+ is needed for subscriptions through the gateway). */
@@ -24,7 +25,12 @@ export async function buildSubgraph(options: SubgraphOptions): Promise<GraphQLSc
   const schema = await buildSchema({
     validate: { forbidUnknownValues: false },
     ...buildOptions,
-    globalMiddlewares: [rejectUnstorableText, ...(buildOptions.globalMiddlewares ?? [])],
+    authChecker,
+    globalMiddlewares: [
+      requireOperationScope,
+      rejectUnstorableText,
+      ...(buildOptions.globalMiddlewares ?? []),
+    ],
     resolvers: instances.map((i) => i.constructor) as BuildSchemaOptions['resolvers'],
     container: { get: (type) => instances.find((i) => i.constructor === type) },
     skipCheck: true,

@@ -27,6 +27,11 @@ export interface SubscriptionServerOptions {
   connectionInitTimeoutMs?: number;
   /** How long clients get to close after "going away" on dispose before their sockets are destroyed. */
   closeGraceMs?: number;
+  /**
+   * The operation context for a socket's `connection_init` payload, or null to refuse the socket
+   * (closed with 4403 before any subscription runs).
+   */
+  authenticate: (params: Readonly<Record<string, unknown>> | undefined) => object | null;
 }
 
 export interface SubscriptionServer {
@@ -43,7 +48,11 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
 }
 
 /** Parsed and validated here, so a bad document gets an `error` message rather than a closed socket. */
-function prepare(schema: GraphQLSchema, payload: SubscribePayload): ExecutionArgs | GraphQLError[] {
+function prepare(
+  schema: GraphQLSchema,
+  payload: SubscribePayload,
+  contextValue: object,
+): ExecutionArgs | GraphQLError[] {
   let document: DocumentNode;
   try {
     document = parse(payload.query);
@@ -58,7 +67,7 @@ function prepare(schema: GraphQLSchema, payload: SubscribePayload): ExecutionArg
     document,
     operationName: payload.operationName,
     variableValues: payload.variables,
-    contextValue: {},
+    contextValue,
   };
 }
 
@@ -84,7 +93,14 @@ export function attachSubscriptions(
     {
       schema,
       connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3000,
-      onSubscribe: (_ctx, _id, payload) => prepare(schema, payload),
+      onConnect: (ctx) => {
+        const context = options.authenticate(ctx.connectionParams);
+        if (!context) return false;
+        (ctx.extra as { context?: object }).context = context;
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) =>
+        prepare(schema, payload, (ctx.extra as { context?: object }).context ?? {}),
       execute: () => ({
         errors: [
           new GraphQLError(

@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { Constructor } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import type { GraphQLSchema } from 'graphql';
+import { contextFromConnectionParams, contextFromHeaders } from '../auth/subgraph-auth.ts';
 import { loadConfig } from '../config/config.ts';
 import { connectWithRetry, createOrm, describeUrl, type MikroORM, migrate } from '../database/orm.ts';
 import { createFormatError } from '../graphql/format-error.ts';
@@ -36,6 +37,7 @@ const SERVICE_VARIABLES = [
   'ASSAY_DB_CONNECT_RETRY_MS',
   'ASSAY_SHUTDOWN_TIMEOUT_MS',
   'ASSAY_GRAPHQL_INTROSPECTION',
+  'ASSAY_CONTEXT_SECRET',
   'ASSAY_DATA_DIR',
   'ASSAY_DB_CONNECT_TIMEOUT_MS',
   'ASSAY_DB_STATEMENT_TIMEOUT_MS',
@@ -171,6 +173,11 @@ export async function startService(
   const config = loadServiceConfig(module.portVariable, env);
   const log = createLogger(module.name, config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for you)');
+  const secret = config.ASSAY_CONTEXT_SECRET;
+  if (!secret)
+    throw new Error(
+      'ASSAY_CONTEXT_SECRET is required: the secret the gateway signs callers with (npm start sets it for you)',
+    );
   const health = new Health();
   const { orm, spool, writer, replayer } = await openPersistence(module, config, log);
   let migrated = false;
@@ -220,11 +227,14 @@ export async function startService(
   const server = createServiceServer({
     apollo,
     health,
-    context: async () => ({}),
+    context: async (req) => contextFromHeaders(req.headers, secret),
     prometheus: options.telemetry?.prometheus,
   });
   apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer: server }));
-  const subscriptions = attachSubscriptions(server, app.schema, { log });
+  const subscriptions = attachSubscriptions(server, app.schema, {
+    log,
+    authenticate: (params) => contextFromConnectionParams(params, secret),
+  });
   await apollo.start();
   shutdown.add('http', async () => {
     health.markShuttingDown();

@@ -1,3 +1,10 @@
+export {
+  connectionParamsFor,
+  credentialsFor,
+  registerGateway,
+  signedContext,
+  TEST_CONTEXT_SECRET,
+} from './credentials.ts';
 export { createTestDatabase } from './database.ts';
 export * from './fake-openai.ts';
 export { type GraphQLResult, gql } from './graphql.ts';

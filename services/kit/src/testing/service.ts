@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningService, type ServiceModule, startService } from '../service/service.ts';
+import { registerSubgraph, TEST_CONTEXT_SECRET } from './credentials.ts';
 import { createTestDatabase } from './database.ts';
 
 /**
@@ -20,9 +21,11 @@ export async function startReplica(
       DATABASE_URL: databaseUrl,
       ASSAY_DATA_DIR: dataDir,
       [module.portVariable]: '0',
+      ASSAY_CONTEXT_SECRET: TEST_CONTEXT_SECRET,
       ...env,
     },
   });
+  registerSubgraph(service.url);
   await service.ready;
   return {
     ...service,
