@@ -3,11 +3,14 @@
 // and prints the gateway URL once every process is ready. Ctrl-C / SIGTERM stops them in reverse
 // order (gateway, subgraphs, database) and leaves nothing running.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@assay/kit';
 import { ConfigError, describeUrl, EmbeddedPostgres, SUBGRAPHS } from '@assay/kit/operations';
 import pg from 'pg';
+import { AccessStore } from '../services/gateway/src/access/access-store.ts';
+import { devKeyPath, ensureDevApiKey } from '../services/gateway/src/access/dev-key.ts';
 import { startEmbeddedDatabase } from './embedded-database.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -22,6 +25,7 @@ function load() {
     'ASSAY_HOST',
     'ASSAY_GATEWAY_PORT',
     'ASSAY_SHUTDOWN_TIMEOUT_MS',
+    'ASSAY_CONTEXT_SECRET',
     ...SUBGRAPHS.map((s) => s.portVariable),
   ]);
 }
@@ -124,12 +128,26 @@ async function stop(code: number): Promise<never> {
   process.exit(code);
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** On loopback, a development key for the default tenant (the gateway has created the access schema). */
+async function developmentKey(databaseUrl: string) {
+  const store = new AccessStore(databaseUrl, 1);
+  try {
+    return await ensureDevApiKey(store, config.ASSAY_DATA_DIR);
+  } finally {
+    await store.close();
+  }
+}
+
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 try {
   const databaseUrl = await startDatabase();
-  const env = { ...process.env, DATABASE_URL: databaseUrl };
+  // Signed contexts live minutes: a secret made per start is enough when one supervisor runs them all.
+  const secret = config.ASSAY_CONTEXT_SECRET ?? randomBytes(32).toString('base64url');
+  const env = { ...process.env, DATABASE_URL: databaseUrl, ASSAY_CONTEXT_SECRET: secret };
   const host = config.ASSAY_HOST === '0.0.0.0' ? '127.0.0.1' : config.ASSAY_HOST;
   await Promise.all(
     SUBGRAPHS.map(({ name, portVariable }) => {
@@ -139,7 +157,11 @@ try {
   );
   const gateway = startProcess('gateway', 'services/gateway/src/main.ts', env);
   await waitReady('gateway', `http://${host}:${config.ASSAY_GATEWAY_PORT}/readyz`, gateway);
+  const key = LOOPBACK.has(config.ASSAY_HOST) ? await developmentKey(databaseUrl) : undefined;
   process.stdout.write(`Assay is ready: http://${host}:${config.ASSAY_GATEWAY_PORT}/graphql\n`);
+  if (key?.created)
+    process.stdout.write(`API key: ${key.key} (shown once; kept in ${devKeyPath(config.ASSAY_DATA_DIR)})\n`);
+  else if (key) process.stdout.write(`API key: in ${devKeyPath(config.ASSAY_DATA_DIR)}\n`);
 } catch (error) {
   if (!stopping) {
     say((error as Error).message.split('\n')[0] ?? 'start-up failed');

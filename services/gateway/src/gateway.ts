@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type Logger, loadConfig } from '@assay/kit';
+import { type Caller, CONTEXT_HEADER } from '@assay/kit/auth';
 import { SUBGRAPHS } from '@assay/kit/operations';
 import type { Telemetry } from '@assay/kit/telemetry';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
@@ -14,16 +15,25 @@ import type { ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Access } from './access/access.ts';
 import { statusHandler } from './status.ts';
 
 export const SUPERGRAPH_PATH = join(import.meta.dirname, '..', '..', '..', 'schema', 'supergraph.graphql');
 
 const VARIABLES = [
+  'DATABASE_URL',
   'LOG_LEVEL',
   'ASSAY_HOST',
   'ASSAY_GATEWAY_PORT',
   'ASSAY_GRAPHQL_MAX_DEPTH',
   'ASSAY_GRAPHQL_INTROSPECTION',
+  'ASSAY_CONTEXT_SECRET',
+  'ASSAY_JWKS_URL',
+  'ASSAY_JWT_ISSUER',
+  'ASSAY_JWT_AUDIENCE',
+  'ASSAY_JWT_TENANT_CLAIM',
+  'ASSAY_JWT_SCOPE_CLAIM',
+  'ASSAY_API_KEY_CACHE_MS',
   ...SUBGRAPHS.flatMap((s) => [s.portVariable, s.urlVariable]),
 ] as const;
 
@@ -48,7 +58,12 @@ export function subgraphUrls(config: GatewayConfig): Record<string, string> {
  * `/graphql` path, an IDE that works offline, and limits on depth, aliases, tokens and cost.
  * Subscriptions reach subgraphs over graphql-ws (Apollo Server subgraphs do not speak SSE).
  */
-export function createGateway(config: GatewayConfig, log: Logger, telemetry?: Telemetry): Server {
+export function createGateway(
+  config: GatewayConfig,
+  access: Access,
+  log: Logger,
+  telemetry?: Telemetry,
+): Server {
   const urls = subgraphUrls(config);
   const gateway = createGatewayRuntime({
     supergraph: readFileSync(SUPERGRAPH_PATH, 'utf8'),
@@ -60,11 +75,24 @@ export function createGateway(config: GatewayConfig, log: Logger, telemetry?: Te
     graphiql: config.ASSAY_GRAPHQL_INTROSPECTION ? { title: 'Assay' } : false,
     renderGraphiQL,
     disableIntrospection: config.ASSAY_GRAPHQL_INTROSPECTION ? undefined : { disableIf: () => true },
+    additionalTypeDefs: access.typeDefs,
+    additionalResolvers: access.resolvers,
+    // Every subgraph request carries the caller, signed (see access/access-plugin.ts).
     transportEntries: {
       ...Object.fromEntries(SUBGRAPHS.map((s) => [s.name, { location: urls[s.name] }])),
-      '*.http': { options: { subscriptions: { kind: 'ws', location: '/graphql' } } },
+      '*.http': {
+        headers: [[CONTEXT_HEADER, '{context.assayContext}']],
+        options: {
+          subscriptions: {
+            kind: 'ws',
+            location: '/graphql',
+            options: { connectionParams: { [CONTEXT_HEADER]: '{context.assayContext}' } },
+          },
+        },
+      },
     },
     plugins: () => [
+      access.plugin,
       maxDepthPlugin({ n: config.ASSAY_GRAPHQL_MAX_DEPTH, flattenFragments: true }),
       maxAliasesPlugin({ n: 15 }),
       maxTokensPlugin({ n: 2000 }),
@@ -81,6 +109,18 @@ export function createGateway(config: GatewayConfig, log: Logger, telemetry?: Te
   const sockets = new WebSocketServer({ server, path: '/graphql' });
   useServer(
     {
+      // A socket is authenticated once, by the credential in `connection_init` (4403 otherwise).
+      onConnect: async (ctx) => {
+        try {
+          const authorization = ctx.connectionParams?.authorization;
+          (ctx.extra as SocketExtra).caller = await access.authenticator.authenticate(
+            typeof authorization === 'string' ? authorization : undefined,
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      },
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
@@ -89,6 +129,7 @@ export function createGateway(config: GatewayConfig, log: Logger, telemetry?: Te
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          caller: (ctx.extra as SocketExtra).caller,
         });
         const args = {
           schema,
@@ -118,6 +159,10 @@ function hiveLogLevel(level: string): 'debug' | 'info' | 'warn' | 'error' | fals
   if (level === 'trace') return 'debug';
   if (level === 'fatal') return 'error';
   return level as 'debug' | 'info' | 'warn' | 'error';
+}
+
+interface SocketExtra {
+  caller?: Caller;
 }
 
 /** The envelop executors `onSubscribe` hands to graphql-ws through `rootValue`. */

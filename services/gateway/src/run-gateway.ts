@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createLogger, listen } from '@assay/kit/operations';
 import type { Telemetry } from '@assay/kit/telemetry';
+import { createAccess } from './access/access.ts';
 import { createGateway, loadGatewayConfig } from './gateway.ts';
 
 /** The gateway process: listen, then close on SIGTERM/SIGINT (in-flight requests finish first). */
@@ -8,7 +9,10 @@ export async function runGateway(telemetry: Telemetry): Promise<void> {
   const log = createLogger('gateway');
   try {
     const config = loadGatewayConfig();
-    const server = createGateway(config, log, telemetry);
+    const access = createAccess(config, log);
+    await access.start();
+    const server = createGateway(config, access, log, telemetry);
+    server.on('close', () => void access.close());
     await listen(server, config.ASSAY_GATEWAY_PORT, config.ASSAY_HOST);
     const { port } = server.address() as AddressInfo;
     log.info({ port }, `gateway ready at http://${config.ASSAY_HOST}:${port}/graphql`);

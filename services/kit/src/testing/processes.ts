@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../config/subgraphs.ts';
+import { registerGateway } from './credentials.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 
@@ -55,8 +56,10 @@ export function runScript(script: string, env: NodeJS.ProcessEnv, args: string[]
   );
   let output = '';
   const listeners = new Set<() => void>();
+  let registered = false;
   const onData = (chunk: Buffer) => {
     output += chunk.toString('utf8');
+    if (!registered) registered = registerSystem(output);
     for (const listener of listeners) listener();
   };
   child.stdout!.on('data', onData);
@@ -95,6 +98,19 @@ export function runScript(script: string, env: NodeJS.ProcessEnv, args: string[]
       });
     },
   };
+}
+
+/**
+ * `npm start` prints its gateway URL and, on loopback, the development key (or where it is kept):
+ * from then on `gql()` calls to that gateway carry it.
+ */
+function registerSystem(output: string): boolean {
+  const ready = /Assay is ready: (http:\S+)/.exec(output);
+  const key = /API key: (assay_\S+)/.exec(output) ?? /API key: in (\S+)/.exec(output);
+  if (!ready || !key) return false;
+  const value = key[1]!.startsWith('assay_') ? key[1]! : readFileSync(key[1]!, 'utf8').trim();
+  registerGateway(ready[1]!, value);
+  return true;
 }
 
 /** Direct children of a process (their pids), read from ps. */
