@@ -1,5 +1,8 @@
 // What a service author builds a subgraph with. Operations scripts, the gateway, the supervisor
 // and benchmarks take the rest from `@assay/kit/operations`; run services add `@assay/kit/runs`.
+export { AuditEntry, recordAudit } from './audit/audit-entry.entity.ts';
+export type { AssayContext, Caller } from './auth/index.ts';
+export { ForbiddenError, hasScope } from './auth/index.ts';
 export { loadConfig } from './config/config.ts';
 export { type EntityManager, MikroORM } from './database/orm.ts';
 export { isUuid, paginate } from './database/paginate.ts';

@@ -6,6 +6,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { Constructor } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import type { GraphQLSchema } from 'graphql';
+import { AuditEntry } from '../audit/audit-entry.entity.ts';
+import { Migration20261206000010AuditLog } from '../audit/audit-log.migration.ts';
 import { contextFromConnectionParams, contextFromHeaders } from '../auth/subgraph-auth.ts';
 import { loadConfig } from '../config/config.ts';
 import { connectWithRetry, createOrm, describeUrl, type MikroORM, migrate } from '../database/orm.ts';
@@ -23,9 +25,9 @@ import { SpoolReplayer } from '../persistence/spool-replayer.ts';
 import { PgPubSub } from '../pubsub/pg-pubsub.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
 
-/** What the kit adds to every service schema: the dead-letter table of the reliable write path. */
-const KIT_ENTITIES = [DeadLetter];
-const KIT_MIGRATIONS = [Migration20261123000000DeadLetters];
+/** What the kit adds to every service schema: the reliable write path's dead letters and the audit log. */
+const KIT_ENTITIES = [DeadLetter, AuditEntry];
+const KIT_MIGRATIONS = [Migration20261123000000DeadLetters, Migration20261206000010AuditLog];
 
 export type PortVariable = 'ASSAY_SCORING_PORT' | 'ASSAY_REVIEW_PORT' | 'ASSAY_FAILURE_CATALOG_PORT';
 
