@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   connectionParamsFor,
   createTestDatabase,
+  credentialsFor,
   freePort,
   gql,
   runScript,
@@ -133,7 +134,7 @@ describe('live progress through the gateway, two scoring processes', () => {
     })();
     const sse = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...credentialsFor(url) },
       body: JSON.stringify({ query: PROGRESS, variables: { id: runId } }),
     });
     assert.equal(sse.status, 200);

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../config/subgraphs.ts';
-import { registerGateway } from './credentials.ts';
+import { registerGateway, registerSubgraph, TEST_CONTEXT_SECRET } from './credentials.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 
@@ -37,6 +37,11 @@ export interface Started {
 
 /** Runs a repo script (TypeScript) the way `npm start` does: node with the SWC hooks, no npm wrapper. */
 export function runScript(script: string, env: NodeJS.ProcessEnv, args: string[] = []): Started {
+  // Subgraphs it starts share the tests' signing secret, so `gql()` can call them directly.
+  for (const subgraph of SUBGRAPHS) {
+    const port = env[subgraph.portVariable];
+    if (port) for (const host of ['127.0.0.1', 'localhost']) registerSubgraph(`http://${host}:${port}`);
+  }
   const child = spawn(
     process.execPath,
     ['--import', join(ROOT, 'services/kit/register.mjs'), join(ROOT, script), ...args],
@@ -49,6 +54,7 @@ export function runScript(script: string, env: NodeJS.ProcessEnv, args: string[]
         // A data directory (spools, embedded PostgreSQL) of its own unless the test names one: two
         // systems started by tests side by side must not share the repository's `.assay`.
         ASSAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'assay-script-')),
+        ASSAY_CONTEXT_SECRET: TEST_CONTEXT_SECRET,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
