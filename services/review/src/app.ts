@@ -8,6 +8,7 @@ import { REVIEW_RUNS } from './lifecycle/review-runs.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
 import { Migration20261206000001Pipeline } from './migrations/Migration20261206000001Pipeline.ts';
 import { Migration20261206000002FailureOutbox } from './migrations/Migration20261206000002FailureOutbox.ts';
+import { Migration20261207000003Tenancy } from './migrations/Migration20261207000003Tenancy.ts';
 import { PersonaResolver } from './personas/persona.resolver.ts';
 import { loadPersonaSet } from './personas/persona-set.ts';
 import { OfflineReviewer } from './reviewers/offline-reviewer.ts';
@@ -56,6 +57,7 @@ export const reviewService: ServiceModule = {
     Migration20261122000000,
     Migration20261206000001Pipeline,
     Migration20261206000002FailureOutbox,
+    Migration20261207000003Tenancy,
   ],
   async createApp({ orm, writer, log, env, pubSub }) {
     const config = loadConfig(

@@ -14,6 +14,7 @@ import { Migration20261123000002Lifecycle } from './migrations/Migration20261123
 import { Migration20261123000003UnverifiedScores } from './migrations/Migration20261123000003UnverifiedScores.ts';
 import { Migration20261203000004RunClaims } from './migrations/Migration20261203000004RunClaims.ts';
 import { Migration20261206000005FailureOutbox } from './migrations/Migration20261206000005FailureOutbox.ts';
+import { Migration20261207000006Tenancy } from './migrations/Migration20261207000006Tenancy.ts';
 import { createProgressResolver } from './runs/progress.resolver.ts';
 import { type ScorerKind, ScoringRun } from './runs/run.entity.ts';
 import { runReference } from './runs/run.reference.ts';
@@ -63,6 +64,7 @@ export const scoringService: ServiceModule = {
     Migration20261123000003UnverifiedScores,
     Migration20261203000004RunClaims,
     Migration20261206000005FailureOutbox,
+    Migration20261207000006Tenancy,
   ],
   async createApp({ orm, writer, log, env, pubSub }) {
     const config = loadConfig(

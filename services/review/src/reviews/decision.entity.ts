@@ -49,6 +49,10 @@ export class Decision {
   @Property({ type: 'uuid' })
   runId!: string;
 
+  /** The run's tenant, stored with it. */
+  @Property({ type: 'text' })
+  tenantId!: string;
+
   @Enum({ items: () => DecisionLabel })
   @Field(() => DecisionLabel)
   label!: DecisionLabel;

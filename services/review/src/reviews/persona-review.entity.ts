@@ -17,6 +17,10 @@ export class PersonaReview {
   @Property({ type: 'uuid' })
   runId!: string;
 
+  /** The run's tenant, stored with it. */
+  @Property({ type: 'text' })
+  tenantId!: string;
+
   @Property({ type: 'text' })
   @Field(() => String)
   personaId!: string;

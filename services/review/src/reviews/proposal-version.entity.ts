@@ -13,6 +13,10 @@ export class ProposalVersion {
   @Property({ type: 'uuid' })
   runId!: string;
 
+  /** The run's tenant, stored with it. */
+  @Property({ type: 'text' })
+  tenantId!: string;
+
   @Property({ type: 'integer' })
   @Field(() => Int, { description: '1 for an initial review, the parent’s + 1 for a revision.' })
   version!: number;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { contentHash, type FailureReport, type WriteDefinition, writeFailure } from '@assay/kit';
 import { type ClaimStep, type FinalResult, guardedUpdate, readRunState } from '@assay/kit/runs';
+import { raw } from '@mikro-orm/core';
 import type { DecisionResult } from '../decision/decide.ts';
 import type { ReviewDelta } from '../decision/delta.ts';
 import { REVIEW_RUNS } from '../lifecycle/review-runs.ts';
@@ -9,6 +10,12 @@ import { ReviewStatus } from '../runs/review-run.entity.ts';
 import { Decision } from './decision.entity.ts';
 import { PersonaReview } from './persona-review.entity.ts';
 import { ProposalVersion } from './proposal-version.entity.ts';
+
+/**
+ * What a run's proposal, persona reviews and decision are stored with: the run's tenant, read in the
+ * same statement, whoever writes them (the worker, the spool replayer).
+ */
+const RUN_TENANT_SQL = `(select tenant_id from ${REVIEW_RUNS.table} where id = ?)`;
 
 export interface StoreProposal {
   runId: string;
@@ -38,6 +45,7 @@ export const proposalWrite: WriteDefinition<StoreProposal, ProposalVersion> = {
       .insert({
         id: randomUUID(),
         ...p,
+        tenantId: raw(RUN_TENANT_SQL, [p.runId]),
         proposal: p.proposal as never,
         contentHash: hash,
         createdAt: new Date(),
@@ -135,8 +143,9 @@ export const personaReviewWrite: WriteDefinition<StorePersonaReview, PersonaRevi
       `insert into "review"."persona_review" (id, run_id, persona_id, persona_name, weight, confidence, verdict,
          summary, blocking_issues, security_concerns, security_blocking, suggestions, prompt_parameters,
          attempt_count, latency_ms, input_tokens, output_tokens, model, error_code, error_message,
-         error_retryable, content_hash, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
+         error_retryable, content_hash, created_at, tenant_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(),
+         ${RUN_TENANT_SQL})
        on conflict (run_id, persona_id) do update set
          confidence = excluded.confidence, verdict = excluded.verdict, summary = excluded.summary,
          blocking_issues = excluded.blocking_issues, security_concerns = excluded.security_concerns,
@@ -148,7 +157,7 @@ export const personaReviewWrite: WriteDefinition<StorePersonaReview, PersonaRevi
          error_code = excluded.error_code, error_message = excluded.error_message,
          error_retryable = excluded.error_retryable, content_hash = excluded.content_hash, created_at = now()
        where persona_review.error_code is not null`,
-      Object.values(row),
+      [...Object.values(row), p.runId],
     );
     if (p.failure) await writeFailure(em, REVIEW_RUNS.outbox, p.failure);
   },
@@ -211,8 +220,8 @@ export const completeReviewWrite: WriteDefinition<CompleteReview, FinalResult> =
     if (moved.length === 0) return;
     await em.execute(
       `insert into "review"."decision" (id, run_id, label, overall_weighted_confidence, rationale, dissent,
-         partial, missing_personas, delta, content_hash, created_at)
-       values (?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?) on conflict (run_id) do nothing`,
+         partial, missing_personas, delta, content_hash, created_at, tenant_id)
+       values (?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ${RUN_TENANT_SQL}) on conflict (run_id) do nothing`,
       [
         randomUUID(),
         p.runId,
@@ -225,6 +234,7 @@ export const completeReviewWrite: WriteDefinition<CompleteReview, FinalResult> =
         p.delta ? JSON.stringify(p.delta) : null,
         hash,
         new Date(p.at),
+        p.runId,
       ],
     );
   },

@@ -1,4 +1,4 @@
-import type { PgPubSub } from '@assay/kit';
+import type { AssayContext, PgPubSub } from '@assay/kit';
 import { followRun, type PublishedRunEvent, runEventOf } from '@assay/kit/runs';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { REVIEW_RUNS } from '../lifecycle/review-runs.ts';
@@ -7,7 +7,7 @@ import type { ReviewRun, ReviewStatus } from './review-run.entity.ts';
 
 export interface ProgressResolverDeps {
   pubSub: PgPubSub;
-  runs: { find(id: string): Promise<ReviewRun | null> };
+  runs: { find(id: string, tenantId: string): Promise<ReviewRun | null> };
 }
 
 /**
@@ -20,13 +20,14 @@ export function createProgressResolver(deps: ProgressResolverDeps): object {
   class ProgressResolver {
     @Subscription(() => ReviewProgress, {
       description: 'The run now, then each step; completes after COMPLETED, FAILED or CANCELLED.',
-      subscribe: ({ args }) =>
+      // The run is read in the caller's tenant: another tenant's run is NOT_FOUND, as an unknown one.
+      subscribe: ({ args, context }) =>
         followRun({
           pubSub: deps.pubSub,
           kind: REVIEW_RUNS,
           runId: String(args.runId),
           read: async () => {
-            const run = await deps.runs.find(String(args.runId));
+            const run = await deps.runs.find(String(args.runId), (context as AssayContext).caller.tenant);
             return run ? runEventOf(run) : null;
           },
         }),

@@ -52,8 +52,9 @@ export class ReviewRun extends RunRecord {
   @Field(() => ID)
   id: string = randomUUID();
 
-  @Property({ type: 'text', default: 'default' })
-  tenantId = 'default';
+  /** The caller's tenant: every read, list and subscription is scoped by it. */
+  @Property({ type: 'text' })
+  tenantId!: string;
 
   @Enum({ items: () => ReviewStatus })
   @Field(() => ReviewStatus)

@@ -1,5 +1,5 @@
-import { BadUserInputError, ConnectionType, isUuid } from '@assay/kit';
-import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { type AssayContext, BadUserInputError, ConnectionType, isUuid } from '@assay/kit';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Decision, ReviewDelta } from '../reviews/decision.entity.ts';
 import { PersonaReview } from '../reviews/persona-review.entity.ts';
 import { ProposalVersion } from '../reviews/proposal-version.entity.ts';
@@ -22,8 +22,8 @@ export class ReviewRunResolver {
     nullable: true,
     description: 'A review run by id; null when it does not exist; BAD_USER_INPUT when the id is not a UUID.',
   })
-  reviewRun(@Arg('id', () => ID) id: string): Promise<ReviewRun | null> {
-    return this.runs.find(checkRunId(id));
+  reviewRun(@Arg('id', () => ID) id: string, @Ctx() { caller }: AssayContext): Promise<ReviewRun | null> {
+    return this.runs.find(checkRunId(id), caller.tenant);
   }
 
   @Query(() => ReviewRunConnection, { description: 'Review runs, newest first.' })
@@ -31,33 +31,39 @@ export class ReviewRunResolver {
     @Arg('filter', () => ReviewRunFilter, { nullable: true }) filter: ReviewRunFilter | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() { caller }: AssayContext,
   ) {
-    return this.runs.list(filter ?? {}, first, after);
+    return this.runs.list(filter ?? {}, first, after, caller.tenant);
   }
 
   @Mutation(() => ReviewRun, {
     description: 'Queues a review of a proposal and returns at once with QUEUED.',
   })
-  startReview(@Arg('input', () => StartReviewInput) input: StartReviewInput): Promise<ReviewRun> {
-    return this.runs.start(input);
+  startReview(
+    @Arg('input', () => StartReviewInput) input: StartReviewInput,
+    @Ctx() { caller }: AssayContext,
+  ): Promise<ReviewRun> {
+    return this.runs.start(input, caller.tenant);
   }
 
   @Mutation(() => ReviewRun, { description: 'Queues a REVISION of a finished run.' })
   reviseReview(
     @Arg('runId', () => ID) runId: string,
     @Arg('input', () => ReviseReviewInput) input: ReviseReviewInput,
+    @Ctx() { caller }: AssayContext,
   ): Promise<ReviewRun> {
-    return this.runs.revise(checkRunId(runId, 'runId'), input);
+    return this.runs.revise(checkRunId(runId, 'runId'), input, caller.tenant);
   }
 
   @Mutation(() => ReviewRun, { description: 'Cancels a QUEUED or RUNNING review.' })
-  cancelReview(@Arg('runId', () => ID) runId: string): Promise<ReviewRun> {
-    return this.runs.cancel(checkRunId(runId, 'runId'));
+  cancelReview(@Arg('runId', () => ID) runId: string, @Ctx() { caller }: AssayContext): Promise<ReviewRun> {
+    return this.runs.cancel(checkRunId(runId, 'runId'), caller.tenant);
   }
 
   @FieldResolver(() => ReviewRun, { nullable: true, description: 'The run this one revises.' })
   parentRun(@Root() run: ReviewRun): Promise<ReviewRun | null> | null {
-    return run.parentRunId ? this.runs.find(run.parentRunId) : null;
+    // A revision's parent is in its own tenant (it was read there to be revised).
+    return run.parentRunId ? this.runs.find(run.parentRunId, run.tenantId) : null;
   }
 
   @FieldResolver(() => [ReviewRun], { description: 'The runs that revise this one, oldest first.' })

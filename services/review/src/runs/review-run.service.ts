@@ -56,7 +56,7 @@ export class ReviewRunService {
     this.decisions = byRun(deps.orm, Decision);
   }
 
-  start(input: StartReviewInput, tenantId = 'default'): Promise<ReviewRun> {
+  start(input: StartReviewInput, tenantId: string): Promise<ReviewRun> {
     if (input.idea.trim() === '')
       throw new BadUserInputError('idea is blank; describe the proposal to review');
     return this.create(
@@ -74,7 +74,7 @@ export class ReviewRunService {
   }
 
   /** A REVISION run of a finished run: the next proposal version, compared with the parent's on completion. */
-  async revise(runId: string, input: ReviseReviewInput, tenantId = 'default'): Promise<ReviewRun> {
+  async revise(runId: string, input: ReviseReviewInput, tenantId: string): Promise<ReviewRun> {
     const parent = await this.get(runId, tenantId);
     if (LIVE_REVIEW_STATUSES.includes(parent.status))
       throw new BadUserInputError(
@@ -133,7 +133,7 @@ export class ReviewRunService {
   }
 
   /** Works while QUEUED or RUNNING; a running attempt stops at its next step. */
-  async cancel(id: string, tenantId = 'default'): Promise<ReviewRun> {
+  async cancel(id: string, tenantId: string): Promise<ReviewRun> {
     for (let tries = 0; tries < 3; tries++) {
       const run = await this.get(id, tenantId);
       if (!LIVE_REVIEW_STATUSES.includes(run.status))
@@ -145,13 +145,14 @@ export class ReviewRunService {
     throw new AppError('CONFLICT', `run ${id} kept changing; try again`, true);
   }
 
-  async get(id: string, tenantId = 'default'): Promise<ReviewRun> {
+  async get(id: string, tenantId: string): Promise<ReviewRun> {
     const run = await this.find(id, tenantId);
     if (!run) throw new NotFoundError('review run', id);
     return run;
   }
 
-  find(id: string, tenantId = 'default'): Promise<ReviewRun | null> {
+  /** The tenant's run, or null: another tenant's id answers exactly as an unknown one. */
+  find(id: string, tenantId: string): Promise<ReviewRun | null> {
     if (!isUuid(id)) return Promise.resolve(null);
     return this.deps.orm.em.fork().findOne(ReviewRun, { id, tenantId });
   }
@@ -160,7 +161,7 @@ export class ReviewRunService {
     filter: ReviewRunFilter,
     first: number | null | undefined,
     after: string | null | undefined,
-    tenantId = 'default',
+    tenantId: string,
   ) {
     const where: FilterQuery<ReviewRun> = { tenantId };
     if (filter.status?.length) where.status = { $in: filter.status };

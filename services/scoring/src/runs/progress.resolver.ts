@@ -1,4 +1,4 @@
-import type { PgPubSub } from '@assay/kit';
+import type { AssayContext, PgPubSub } from '@assay/kit';
 import { followRun, type PublishedRunEvent, runEventOf } from '@assay/kit/runs';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
@@ -7,7 +7,7 @@ import type { RunStatus, ScoringRun } from './run.entity.ts';
 
 export interface ProgressResolverDeps {
   pubSub: PgPubSub;
-  runs: { find(id: string): Promise<ScoringRun | null> };
+  runs: { find(id: string, tenantId: string): Promise<ScoringRun | null> };
   /** How long a live run may stay silent before its state is read again (see followLatest). */
   silenceMs?: number;
 }
@@ -23,13 +23,14 @@ export function createProgressResolver(deps: ProgressResolverDeps): object {
     @Subscription(() => ScoringProgress, {
       description:
         'The run now, then each transition and progress step; completes after DONE, ERROR or CANCELLED.',
-      subscribe: ({ args }) =>
+      // The run is read in the caller's tenant: another tenant's run is NOT_FOUND, as an unknown one.
+      subscribe: ({ args, context }) =>
         followRun({
           pubSub: deps.pubSub,
           kind: SCORING_RUNS,
           runId: String(args.runId),
           read: async () => {
-            const run = await deps.runs.find(String(args.runId));
+            const run = await deps.runs.find(String(args.runId), (context as AssayContext).caller.tenant);
             return run ? runEventOf(run) : null;
           },
           silenceMs: deps.silenceMs,

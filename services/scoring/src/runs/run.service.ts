@@ -54,7 +54,7 @@ export class RunService {
     private readonly options: RunServiceOptions,
   ) {}
 
-  async start(input: StartScoringRunInput, tenantId = 'default'): Promise<ScoringRun> {
+  async start(input: StartScoringRunInput, tenantId: string): Promise<ScoringRun> {
     const diffBytes = Buffer.byteLength(input.subject.diff, 'utf8');
     if (input.subject.diff.trim() === '')
       throw new BadUserInputError('subject.diff is empty; send a unified diff');
@@ -93,7 +93,7 @@ export class RunService {
   }
 
   /** Works at any non-terminal state; a running attempt stops at its next step. */
-  async cancel(id: string, tenantId = 'default'): Promise<ScoringRun> {
+  async cancel(id: string, tenantId: string): Promise<ScoringRun> {
     for (let tries = 0; tries < 3; tries++) {
       const run = await this.get(id, tenantId);
       if (!LIVE_STATUSES.includes(run.status))
@@ -106,13 +106,14 @@ export class RunService {
     throw new AppError('CONFLICT', `run ${id} kept changing; try again`, true);
   }
 
-  async get(id: string, tenantId = 'default'): Promise<ScoringRun> {
+  async get(id: string, tenantId: string): Promise<ScoringRun> {
     const run = await this.find(id, tenantId);
     if (!run) throw new NotFoundError('scoring run', id);
     return run;
   }
 
-  find(id: string, tenantId = 'default'): Promise<ScoringRun | null> {
+  /** The tenant's run, or null: another tenant's id answers exactly as an unknown one. */
+  find(id: string, tenantId: string): Promise<ScoringRun | null> {
     if (!isUuid(id)) return Promise.resolve(null);
     return this.deps.orm.em.fork().findOne(ScoringRun, { id, tenantId });
   }
@@ -121,7 +122,7 @@ export class RunService {
     filter: ScoringRunFilter,
     first: number | null | undefined,
     after: string | null | undefined,
-    tenantId = 'default',
+    tenantId: string,
   ) {
     const where: FilterQuery<ScoringRun> = { tenantId };
     if (filter.status?.length) where.status = { $in: filter.status };
@@ -130,12 +131,13 @@ export class RunService {
     return paginate(this.deps.orm.em.fork(), ScoringRun, where, { first, after });
   }
 
+  /** A run's score; the run was read in its tenant, so its score is too. */
   score(runId: string): Promise<Score | null> {
     return this.scores.load(runId);
   }
 
   /** The alarm bell: runs marked DONE without a verified score. It must stay empty. */
-  async unpersisted(sinceHours: number, tenantId = 'default'): Promise<ScoringRun[]> {
+  async unpersisted(sinceHours: number, tenantId: string): Promise<ScoringRun[]> {
     if (!Number.isInteger(sinceHours) || sinceHours < 1 || sinceHours > 24 * 90)
       throw new BadUserInputError('sinceHours must be a whole number of hours between 1 and 2160');
     const em = this.deps.orm.em.fork();
@@ -148,7 +150,11 @@ export class RunService {
       [tenantId, sinceHours, VERIFICATION_GRACE_SECONDS],
     );
     if (rows.length === 0) return [];
-    return em.find(ScoringRun, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { finishedAt: 'desc' } });
+    return em.find(
+      ScoringRun,
+      { id: { $in: rows.map((r) => r.id) }, tenantId },
+      { orderBy: { finishedAt: 'desc' } },
+    );
   }
 }
 

@@ -50,6 +50,10 @@ export class Score {
   @Property({ type: 'uuid', unique: true })
   runId!: string;
 
+  /** The run's tenant, stored with the score. */
+  @Property({ type: 'text' })
+  tenantId!: string;
+
   @Property({ type: 'double' })
   @Field(() => Float, { description: '0–10, one decimal.' })
   value!: number;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { contentHash, type EntityManager, type WriteDefinition } from '@assay/kit';
 import { type ClaimStep, type FinalResult, guardedUpdate } from '@assay/kit/runs';
+import { raw } from '@mikro-orm/core';
 import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
 import { PersistenceState, RunStatus, ScoringRun } from '../runs/run.entity.ts';
 import type { ScoreResult } from '../scorers/scorer.ts';
@@ -50,7 +51,15 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
     if (moved.length === 0) return;
     await em
       .createQueryBuilder(Score)
-      .insert({ id: randomUUID(), runId: p.runId, ...p.score, contentHash: hash, createdAt: at })
+      .insert({
+        id: randomUUID(),
+        runId: p.runId,
+        // The score is the run's: it carries the run's tenant, whoever stores it (worker, replayer).
+        tenantId: raw(`(select tenant_id from ${SCORING_RUNS.table} where id = ?)`, [p.runId]),
+        ...p.score,
+        contentHash: hash,
+        createdAt: at,
+      })
       .onConflict(['runId'])
       .ignore()
       .execute();
