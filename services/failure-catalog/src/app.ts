@@ -3,10 +3,12 @@ import { CatalogResolver } from './catalog/catalog.resolver.ts';
 import { CatalogEntry } from './catalog/catalog-entry.entity.ts';
 import { loadDefaultCatalog } from './catalog/default-catalog.ts';
 import { createCatalogServices } from './catalog-services.ts';
+import { failureReference } from './failures/failure.reference.ts';
 import { FailureResolver } from './failures/failure.resolver.ts';
 import { createFailureFeedResolver } from './failures/failure-feed.ts';
 import { FailureMatch } from './failures/failure-match.entity.ts';
 import { FailureGroup } from './groups/failure-group.entity.ts';
+import { groupReference } from './groups/group.reference.ts';
 import { FailureGroupFieldResolver, GroupResolver } from './groups/group.resolver.ts';
 import { OutboxIntake, type Producer } from './intake/outbox-intake.ts';
 import { Migration20261122000000 } from './migrations/Migration20261122000000.ts';
@@ -14,6 +16,7 @@ import { Migration20261206000001Matching } from './migrations/Migration202612060
 import { Migration20261206000002Groups } from './migrations/Migration20261206000002Groups.ts';
 import { Migration20261206000003Recovery } from './migrations/Migration20261206000003Recovery.ts';
 import { Migration20261206000004RecoveryWindow } from './migrations/Migration20261206000004RecoveryWindow.ts';
+import { Migration20261207000005SharedCatalog } from './migrations/Migration20261207000005SharedCatalog.ts';
 import { RecoveryResolver } from './recovery/recovery.resolver.ts';
 import { RecoveryChange } from './recovery/recovery-change.entity.ts';
 import {
@@ -41,6 +44,7 @@ export const failureCatalogService: ServiceModule = {
     Migration20261206000002Groups,
     Migration20261206000003Recovery,
     Migration20261206000004RecoveryWindow,
+    Migration20261207000005SharedCatalog,
   ],
   async createApp({ orm, env, log, pubSub, health }) {
     const config = loadConfig(['ASSAY_FAILURE_INTAKE_INTERVAL_MS'], env);
@@ -69,6 +73,7 @@ export const failureCatalogService: ServiceModule = {
         new ScoringRunFailuresResolver(failures),
         new ReviewRunFailuresResolver(failures),
       ],
+      referenceResolvers: { ...failureReference(failures), ...groupReference(groups) },
       // Reached only through entity references, never from a root field of this subgraph.
       orphanedTypes: [ScoringRunRef, ReviewRunRef],
       pubSub,

@@ -54,12 +54,13 @@ describe('failure catalog (real PostgreSQL)', () => {
       input: { ...entry, severity: 'HIGH', retryable: true, recoverySuggestion: 'retry' },
     });
     const recorded = await failures.record({
+      tenantId: 'default',
       runId,
       service: 'scoring',
       errorCode: 'DB_CONNECTION_LOST',
       errorMessage: 'connection 1234 reset',
     });
-    await failures.record({ runId, service: 'scoring', errorCode: 'SOMETHING_NEW' });
+    await failures.record({ tenantId: 'default', runId, service: 'scoring', errorCode: 'SOMETHING_NEW' });
     assert.ok(recorded, 'stored as new');
 
     const result = await gql(

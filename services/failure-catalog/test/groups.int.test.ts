@@ -27,8 +27,9 @@ describe('failure groups (real PostgreSQL)', { timeout: 120_000 }, () => {
     for (let i = 0; i < 1000; i++) {
       const runId = runs[i % runs.length]!;
       const kind = i % 4;
-      await failures.record(
-        kind === 0
+      await failures.record({
+        tenantId: 'default',
+        ...(kind === 0
           ? {
               runId,
               service: 'scoring',
@@ -47,8 +48,8 @@ describe('failure groups (real PostgreSQL)', { timeout: 120_000 }, () => {
                 service: 'scoring',
                 errorCode: 'HEARTBEAT_TIMEOUT',
                 errorMessage: `run ${runId} made no progress for ${100 + i} s`,
-              },
-      );
+              }),
+      });
     }
     const groups = (await gql(service.url, GROUPS)).data!.failureGroups.nodes as {
       service: string;
@@ -66,6 +67,7 @@ describe('failure groups (real PostgreSQL)', { timeout: 120_000 }, () => {
 
   it('a recovered group that occurs again is REGRESSED, naming the occurrence; REGRESSED cannot be set by hand', async () => {
     const report = {
+      tenantId: 'default',
       service: 'scoring',
       errorCode: 'DISK_FULL',
       errorMessage: 'no space left on /var/data 3',
@@ -99,7 +101,13 @@ describe('failure groups (real PostgreSQL)', { timeout: 120_000 }, () => {
 
   it('a failure delivered twice counts once', async () => {
     const id = randomUUID();
-    const report = { id, service: 'review', errorCode: 'LLM_REFUSED', errorMessage: 'refused' };
+    const report = {
+      id,
+      tenantId: 'default',
+      service: 'review',
+      errorCode: 'LLM_REFUSED',
+      errorMessage: 'refused',
+    };
     assert.equal((await failures.record(report))?.id, id);
     assert.equal(await failures.record(report), null, 'delivered before');
     const [group] = (await gql(service.url, GROUPS, { f: { errorCode: 'LLM_REFUSED' } })).data!.failureGroups

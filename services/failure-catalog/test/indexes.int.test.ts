@@ -107,16 +107,18 @@ describe('failure queries at 100,000 rows (real PostgreSQL)', { timeout: 180_000
       combined: { service: 'scoring', severity: 'CRITICAL' },
     };
     for (const [name, filter] of Object.entries(filters)) {
-      await assertIndexed(`failures(${name})`, () => failures.list(filter, 50, null));
-      const page = await failures.list(filter, 50, null);
+      await assertIndexed(`failures(${name})`, () => failures.list(filter, 50, null, 'default'));
+      const page = await failures.list(filter, 50, null, 'default');
       assert.ok(page.nodes.length > 0, `${name} finds failures`);
       await assertIndexed(`failures(${name}) page 2`, () =>
-        failures.list(filter, 50, page.pageInfo.endCursor),
+        failures.list(filter, 50, page.pageInfo.endCursor, 'default'),
       );
     }
-    await assertIndexed('unrecoveredFailures', () => failures.unrecovered(null, 50, null));
-    await assertIndexed('unrecoveredFailures(category)', () => failures.unrecovered('database', 50, null));
-    await assertIndexed('failureStats(24)', () => failures.stats(24));
+    await assertIndexed('unrecoveredFailures', () => failures.unrecovered(null, 50, null, 'default'));
+    await assertIndexed('unrecoveredFailures(category)', () =>
+      failures.unrecovered('database', 50, null, 'default'),
+    );
+    await assertIndexed('failureStats(24)', () => failures.stats(24, 'default'));
   });
 
   it('the failures of 50 runs, asked for in one _entities call, are one query', async () => {

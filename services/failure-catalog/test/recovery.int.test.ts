@@ -25,6 +25,7 @@ describe('failure recovery and queries (real PostgreSQL)', { timeout: 120_000 },
 
   const record = async (fields: Partial<Parameters<FailureService['record']>[0]> = {}) =>
     (await failures.record({
+      tenantId: 'default',
       service: 'scoring',
       errorCode: 'LLM_REQUEST_FAILED',
       runId: randomUUID(),

@@ -19,8 +19,9 @@ export class CatalogEntry {
   @Field(() => ID)
   id: string = randomUUID();
 
+  /** Whose entry it is: a tenant's, or `*` for the shipped catalog every tenant shares. */
   @Property({ type: 'text', default: 'default' })
-  tenantId = 'default';
+  tenantId!: string;
 
   @Property({ type: 'text' })
   @Field(() => String, { description: 'The error code this entry describes, e.g. DB_CONNECTION_LOST.' })

@@ -1,4 +1,5 @@
-import { Arg, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { AssayContext } from '@assay/kit';
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { FailureService } from '../failures/failure.service.ts';
 import type { CatalogService } from './catalog.service.ts';
 import { CatalogEntry } from './catalog-entry.entity.ts';
@@ -11,20 +12,29 @@ export class CatalogResolver {
     private readonly failures: FailureService,
   ) {}
 
+  /** The shipped catalog with the caller's tenant's own entries over it. */
   @Query(() => [CatalogEntry], { description: 'Every known failure, by error code.' })
-  catalogEntries(): Promise<CatalogEntry[]> {
-    return this.catalog.list();
+  catalogEntries(@Ctx() { caller }: AssayContext): Promise<CatalogEntry[]> {
+    return this.catalog.list(caller.tenant);
   }
 
+  @Authorized('admin')
   @Mutation(() => CatalogEntry)
-  upsertCatalogEntry(@Arg('input', () => CatalogEntryInput) input: CatalogEntryInput): Promise<CatalogEntry> {
-    return this.catalog.upsert(input);
+  upsertCatalogEntry(
+    @Arg('input', () => CatalogEntryInput) input: CatalogEntryInput,
+    @Ctx() { caller }: AssayContext,
+  ): Promise<CatalogEntry> {
+    return this.catalog.upsert(input, caller);
   }
 
+  @Authorized('admin')
   @Mutation(() => Int, {
     description: 'Matches the failures of the last `sinceHours` again; answers how many changed.',
   })
-  rematchFailures(@Arg('sinceHours', () => Int) sinceHours: number): Promise<number> {
-    return this.failures.rematch(sinceHours);
+  rematchFailures(
+    @Arg('sinceHours', () => Int) sinceHours: number,
+    @Ctx() { caller }: AssayContext,
+  ): Promise<number> {
+    return this.failures.rematch(sinceHours, caller);
   }
 }

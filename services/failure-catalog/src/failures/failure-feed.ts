@@ -1,5 +1,5 @@
-import type { Logger, PgPubSub } from '@assay/kit';
-import { Arg, Resolver, Root, Subscription } from 'type-graphql';
+import type { AssayContext, Logger, PgPubSub } from '@assay/kit';
+import { Arg, Ctx, Resolver, Root, Subscription } from 'type-graphql';
 import { FailureFilter } from './failure.inputs.ts';
 import type { FailureService, RecordedFailure } from './failure.service.ts';
 import { FailureMatch, RecoveryStatus } from './failure-match.entity.ts';
@@ -52,8 +52,9 @@ export function createFailureFeedResolver(deps: { pubSub: PgPubSub; failures: Fa
   class FailureFeedResolver {
     @Subscription(() => FailureMatch, {
       description: 'Each failure stored from now on that matches the filter.',
-      subscribe: async ({ args }) => {
-        const source = deps.pubSub.subscribe<Published>(TOPIC, 'default');
+      // The caller's tenant's topic: another tenant's failures are never delivered here.
+      subscribe: async ({ args, context }) => {
+        const source = deps.pubSub.subscribe<Published>(TOPIC, (context as AssayContext).caller.tenant);
         await deps.pubSub.listen(TOPIC);
         return filtered(source, (args.filter as FailureFilter | undefined) ?? null);
       },
@@ -61,8 +62,9 @@ export function createFailureFeedResolver(deps: { pubSub: PgPubSub; failures: Fa
     async failureRecorded(
       @Arg('filter', () => FailureFilter, { nullable: true }) _filter: FailureFilter | null,
       @Root() event: Published,
+      @Ctx() { caller }: AssayContext,
     ): Promise<FailureMatch> {
-      return (await deps.failures.find(event.id, event.tenantId)) as FailureMatch;
+      return (await deps.failures.find(event.id, caller.tenant)) as FailureMatch;
     }
   }
   return new FailureFeedResolver();

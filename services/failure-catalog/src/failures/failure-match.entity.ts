@@ -35,8 +35,9 @@ export class FailureMatch {
   @Field(() => ID)
   id: string = randomUUID();
 
+  /** Whose it is: every read and write is scoped by it (the column's default is for old writers only). */
   @Property({ type: 'text', default: 'default' })
-  tenantId = 'default';
+  tenantId!: string;
 
   @Property({ type: 'text', nullable: true })
   @Field(() => String, { nullable: true })

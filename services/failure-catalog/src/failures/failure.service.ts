@@ -1,5 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BadUserInputError, type EntityManager, isUuid, type MikroORM, paginate } from '@assay/kit';
+import {
+  BadUserInputError,
+  type Caller,
+  type EntityManager,
+  isUuid,
+  type MikroORM,
+  paginate,
+  recordAudit,
+} from '@assay/kit';
 import DataLoader from 'dataloader';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Severity } from '../catalog/catalog-entry.entity.ts';
@@ -12,7 +20,8 @@ import type { FailureStats } from './failure-stats.ts';
 /** A failure as it arrives: from a producer's outbox (with its id), or recorded here directly. */
 export interface FailureReport {
   id?: string;
-  tenantId?: string;
+  /** Whose failure it is: the tenant of the outbox row it came from. */
+  tenantId: string;
   runId?: string | null;
   service: string;
   errorCode: string;
@@ -107,7 +116,7 @@ export class FailureService {
    */
   async record(report: FailureReport, em?: EntityManager): Promise<RecordedFailure | null> {
     if (!em) return this.orm.em.fork().transactional((tx) => this.record(report, tx));
-    const tenantId = report.tenantId ?? 'default';
+    const { tenantId } = report;
     const id = report.id ?? randomUUID();
     const print = fingerprint(report.service, report.errorCode, report.errorMessage);
     const at = report.occurredAt ?? new Date();
@@ -167,45 +176,50 @@ export class FailureService {
     };
   }
 
-  /** Matches the failures of the last `sinceHours` again (after the catalog changed); answers how many changed. */
-  async rematch(sinceHours: number, tenantId = 'default'): Promise<number> {
+  /**
+   * Matches the caller's tenant's failures of the last `sinceHours` again (after its catalog
+   * changed), audited in the same transaction; answers how many changed.
+   */
+  async rematch(sinceHours: number, caller: Caller): Promise<number> {
     checkHours(sinceHours);
+    const tenantId = caller.tenant;
     const matcher = await this.catalog.matcher(tenantId);
-    const em = this.orm.em.fork();
-    const failures = await em.find(
-      FailureMatch,
-      { tenantId, createdAt: { $gt: new Date(Date.now() - sinceHours * 3_600_000) } },
-      { limit: 50_000 },
-    );
-    let changed = 0;
-    for (const failure of failures) {
-      const { entry, type, confidence } = matcher(failure.errorCode, failure.errorMessage);
-      if (failure.catalogEntryId === (entry?.id ?? null) && failure.matchType === type) continue;
-      Object.assign(failure, {
-        catalogEntryId: entry?.id ?? null,
-        matchType: type,
-        matchConfidence: confidence,
-        category: entry?.category ?? null,
-        severity: entry?.severity ?? null,
-        recoveryMode: entry?.recoveryMode ?? null,
-        recoverySuggestion: entry?.recoverySuggestion ?? null,
-      });
-      changed++;
-    }
-    await em.flush();
-    return changed;
+    return this.orm.em.fork().transactional(async (em) => {
+      const failures = await em.find(
+        FailureMatch,
+        { tenantId, createdAt: { $gt: new Date(Date.now() - sinceHours * 3_600_000) } },
+        { limit: 50_000 },
+      );
+      let changed = 0;
+      for (const failure of failures) {
+        const { entry, type, confidence } = matcher(failure.errorCode, failure.errorMessage);
+        if (failure.catalogEntryId === (entry?.id ?? null) && failure.matchType === type) continue;
+        Object.assign(failure, {
+          catalogEntryId: entry?.id ?? null,
+          matchType: type,
+          matchConfidence: confidence,
+          category: entry?.category ?? null,
+          severity: entry?.severity ?? null,
+          recoveryMode: entry?.recoveryMode ?? null,
+          recoverySuggestion: entry?.recoverySuggestion ?? null,
+        });
+        changed++;
+      }
+      recordAudit(em, caller, 'catalog.rematched', 'failures', { sinceHours, changed });
+      return changed; // the changes and the audit row are flushed when the transaction commits
+    });
   }
 
-  find(id: string, tenantId = 'default'): Promise<FailureMatch | null> {
+  find(id: string, tenantId: string): Promise<FailureMatch | null> {
     if (!isUuid(id)) return Promise.resolve(null);
     return this.orm.em.fork().findOne(FailureMatch, { id, tenantId });
   }
 
-  forRun(runId: string, tenantId = 'default'): Promise<FailureMatch[]> {
+  forRun(runId: string, tenantId: string): Promise<FailureMatch[]> {
     return this.byRun.load(`${tenantId}\u0000${runId}`);
   }
 
-  list(filter: FailureFilter | null, first: number | null, after: string | null, tenantId = 'default') {
+  list(filter: FailureFilter | null, first: number | null, after: string | null, tenantId: string) {
     const where: Record<string, unknown> = { tenantId };
     const f = filter ?? {};
     for (const key of [
@@ -226,13 +240,13 @@ export class FailureService {
   }
 
   /** Failures nobody has recovered or ignored yet, newest first. */
-  unrecovered(category: string | null, first: number | null, after: string | null, tenantId = 'default') {
+  unrecovered(category: string | null, first: number | null, after: string | null, tenantId: string) {
     if (category && category.length > 100) throw new BadUserInputError('category is at most 100 characters');
     return this.list({ category, recoveryStatus: RecoveryStatus.UNRECOVERED }, first, after, tenantId);
   }
 
   /** Totals, rates and the most frequent codes, categories and groups of the last `sinceHours`. */
-  async stats(sinceHours: number, tenantId = 'default'): Promise<FailureStats> {
+  async stats(sinceHours: number, tenantId: string): Promise<FailureStats> {
     checkHours(sinceHours);
     const em = this.orm.em.fork();
     const since = new Date(Date.now() - sinceHours * 3_600_000);
@@ -257,6 +271,7 @@ export class FailureService {
       top('group_id'),
     ]);
     const groups = await em.find(FailureGroup, {
+      tenantId,
       id: { $in: groupCounts.map((g) => g.key).filter(Boolean) },
     });
     const total = Number(totals!.total);

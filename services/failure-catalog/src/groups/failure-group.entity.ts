@@ -18,8 +18,9 @@ export class FailureGroup {
   @Field(() => ID)
   id: string = randomUUID();
 
+  /** Whose it is: every read and write is scoped by it (the column's default is for old writers only). */
   @Property({ type: 'text', default: 'default' })
-  tenantId = 'default';
+  tenantId!: string;
 
   @Property({ type: 'text' })
   @Field(() => String)

@@ -1,5 +1,5 @@
-import { ConnectionType } from '@assay/kit';
-import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { type AssayContext, ConnectionType } from '@assay/kit';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import { CatalogEntry } from '../catalog/catalog-entry.entity.ts';
 import type { FailureService } from '../failures/failure.service.ts';
@@ -25,13 +25,17 @@ export class GroupResolver {
     @Arg('filter', () => FailureGroupFilter, { nullable: true }) filter: FailureGroupFilter | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() { caller }: AssayContext,
   ) {
-    return this.groups.list(filter, first, after);
+    return this.groups.list(filter, first, after, caller.tenant);
   }
 
   @Query(() => FailureGroup, { nullable: true })
-  failureGroup(@Arg('id', () => ID) id: string): Promise<FailureGroup | null> {
-    return this.groups.find(checkId('failure group', id));
+  failureGroup(
+    @Arg('id', () => ID) id: string,
+    @Ctx() { caller }: AssayContext,
+  ): Promise<FailureGroup | null> {
+    return this.groups.find(checkId('failure group', id), caller.tenant);
   }
 
   @Mutation(() => FailureGroup, {
@@ -40,8 +44,9 @@ export class GroupResolver {
   updateFailureGroupRecovery(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => RecoveryUpdateInput) input: RecoveryUpdateInput,
+    @Ctx() { caller }: AssayContext,
   ): Promise<FailureGroup> {
-    return this.groups.setStatus(checkId('failure group', id), input);
+    return this.groups.setStatus(checkId('failure group', id), input, caller);
   }
 
   @FieldResolver(() => FailureMatch, {
@@ -54,7 +59,7 @@ export class GroupResolver {
 
   @FieldResolver(() => CatalogEntry, { nullable: true })
   catalogEntry(@Root() group: FailureGroup): Promise<CatalogEntry | null> | null {
-    return group.catalogEntryId ? this.catalog.findById(group.catalogEntryId) : null;
+    return group.catalogEntryId ? this.catalog.findById(group.catalogEntryId, group.tenantId) : null;
   }
 
   @FieldResolver(() => Int, { description: 'Distinct runs among its occurrences.' })

@@ -1,4 +1,13 @@
-import { AppError, type EntityManager, isUuid, type MikroORM, NotFoundError, paginate } from '@assay/kit';
+import {
+  AppError,
+  type Caller,
+  type EntityManager,
+  isUuid,
+  type MikroORM,
+  NotFoundError,
+  paginate,
+  recordAudit,
+} from '@assay/kit';
 import type { RecoveryStatus } from '../failures/failure-match.entity.ts';
 import type { FailureMetrics } from '../failures/failure-metrics.ts';
 import type { RecoveryDecision, RecoveryService } from '../recovery/recovery.service.ts';
@@ -60,7 +69,7 @@ export class GroupService {
     return { id: group!.id, created: group!.created, regressed: group!.regressed === true };
   }
 
-  find(id: string, tenantId = 'default'): Promise<FailureGroup | null> {
+  find(id: string, tenantId: string): Promise<FailureGroup | null> {
     if (!isUuid(id)) return Promise.resolve(null);
     return this.orm.em.fork().findOne(FailureGroup, { id, tenantId });
   }
@@ -69,7 +78,7 @@ export class GroupService {
     filter: { status?: RecoveryStatus | null; service?: string | null; errorCode?: string | null } | null,
     first: number | null,
     after: string | null,
-    tenantId = 'default',
+    tenantId: string,
   ) {
     const where: Record<string, unknown> = { tenantId };
     if (filter?.status) where.status = filter.status;
@@ -79,22 +88,32 @@ export class GroupService {
   }
 
   /**
-   * Sets a group's recovery status and every occurrence's that can take it (each change in its
-   * failure's history); refused with BAD_USER_INPUT when the group's status cannot go there.
+   * Sets the caller's tenant's group's recovery status and every occurrence's that can take it
+   * (each change in its failure's history, the whole change in the audit log, one transaction);
+   * refused with BAD_USER_INPUT when the group's status cannot go there.
    */
-  async setStatus(id: string, decision: RecoveryDecision, tenantId = 'default'): Promise<FailureGroup> {
+  async setStatus(id: string, decision: RecoveryDecision, caller: Caller): Promise<FailureGroup> {
+    const tenantId = caller.tenant;
     const group = await this.find(id, tenantId);
     if (!group) throw new NotFoundError('failure group', id);
     checkTransition(`failure group ${id}`, group.status, decision.status);
     const changed = await this.orm.em.fork().transactional(async (em) => {
       const moved = await em.nativeUpdate(
         FailureGroup,
-        { id, status: group.status },
+        { id, tenantId, status: group.status },
         { status: decision.status, regressedById: null },
       );
       if (moved === 0)
         throw new AppError('CONFLICT', `failure group ${id} changed meanwhile; read it and try again`, true);
-      return this.recovery.forGroup(em, id, decision);
+      const occurrences = await this.recovery.forGroup(em, id, decision);
+      recordAudit(em, caller, 'failure_group.recovery_changed', id, {
+        from: group.status,
+        to: decision.status,
+        note: decision.note ?? null,
+        by: decision.by ?? null,
+        occurrences,
+      });
+      return occurrences;
     });
     this.metrics.recovered(decision.status, changed);
     return (await this.find(id, tenantId))!;

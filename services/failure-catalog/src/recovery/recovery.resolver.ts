@@ -1,4 +1,5 @@
-import { Arg, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import type { AssayContext } from '@assay/kit';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { FailureMatch } from '../failures/failure-match.entity.ts';
 import { checkId } from '../ids.ts';
 import { RecoveryUpdateInput } from './recovery.inputs.ts';
@@ -15,8 +16,9 @@ export class RecoveryResolver {
   updateFailureRecovery(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => RecoveryUpdateInput) input: RecoveryUpdateInput,
+    @Ctx() { caller }: AssayContext,
   ): Promise<FailureMatch> {
-    return this.recovery.update(checkId('failure', id), input);
+    return this.recovery.update(checkId('failure', id), input, caller);
   }
 
   @FieldResolver(() => [RecoveryChange], {

@@ -1,4 +1,12 @@
-import { AppError, type EntityManager, isUuid, type MikroORM, NotFoundError } from '@assay/kit';
+import {
+  AppError,
+  type Caller,
+  type EntityManager,
+  isUuid,
+  type MikroORM,
+  NotFoundError,
+  recordAudit,
+} from '@assay/kit';
 import { classifyDbError } from '@assay/kit/operations';
 import DataLoader from 'dataloader';
 import { FailureMatch, RecoveryStatus } from '../failures/failure-match.entity.ts';
@@ -16,7 +24,7 @@ const RECOVERY_WINDOW_HOURS = 24;
 /** A producer's runs, read to recover the failures of runs that later succeeded (constants, never input). */
 export interface RunsOf {
   service: string;
-  /** `"schema"."table"` of its runs (uuid ids). */
+  /** `"schema"."table"` of its runs (uuid ids, a `tenant_id`: a failure is recovered by its own tenant's run only). */
   runTable: string;
   /** The status of a run that succeeded: DONE (scoring), COMPLETED (review). */
   succeeded: string;
@@ -50,18 +58,36 @@ export class RecoveryService {
     return this.histories.load(failureId);
   }
 
-  /** One failure's recovery, refused with BAD_USER_INPUT when its status cannot go there. */
-  async update(id: string, decision: RecoveryDecision, tenantId = 'default'): Promise<FailureMatch> {
+  /**
+   * The recovery of one of the caller's tenant's failures, audited in the change's transaction;
+   * refused with BAD_USER_INPUT when its status cannot go there. Another tenant's failure is NOT_FOUND,
+   * exactly as an unknown id.
+   */
+  async update(id: string, decision: RecoveryDecision, caller: Caller): Promise<FailureMatch> {
+    const tenantId = caller.tenant;
     const em = this.orm.em.fork();
     const failure = isUuid(id) ? await em.findOne(FailureMatch, { id, tenantId }) : null;
     if (!failure) throw new NotFoundError('failure', id);
-    checkTransition(`failure ${id}`, failure.recoveryStatus, decision.status);
-    const changed = await em.transactional((tx) =>
-      this.change(tx, 'f.id = ? and f.recovery_status = ?', [id, failure.recoveryStatus], decision),
-    );
-    // Another change (or a new match) got there first: the caller decides again on what is there now.
-    if (changed === 0)
-      throw new AppError('CONFLICT', `failure ${id} changed meanwhile; read it and try again`, true);
+    const from = failure.recoveryStatus;
+    checkTransition(`failure ${id}`, from, decision.status);
+    const changed = await em.transactional(async (tx) => {
+      const n = await this.change(
+        tx,
+        'f.id = ? and f.tenant_id = ? and f.recovery_status = ?',
+        [id, tenantId, from],
+        decision,
+      );
+      // Another change (or a new match) got there first: the caller decides again on what is there now.
+      if (n === 0)
+        throw new AppError('CONFLICT', `failure ${id} changed meanwhile; read it and try again`, true);
+      recordAudit(tx, caller, 'failure.recovery_changed', id, {
+        from,
+        to: decision.status,
+        note: decision.note ?? null,
+        by: decision.by ?? null,
+      });
+      return n;
+    });
     this.metrics.recovered(decision.status, changed);
     return (await this.orm.em.fork().findOne(FailureMatch, { id, tenantId }))!;
   }
@@ -86,7 +112,7 @@ export class RecoveryService {
             em,
             `f.service = ? and f.recovery_status = 'UNRECOVERED' and f.retryable and f.run_id is not null
            and f.created_at > now() - interval '${RECOVERY_WINDOW_HOURS} hours'
-           and exists (select 1 from ${p.runTable} r where r.status = ?
+           and exists (select 1 from ${p.runTable} r where r.status = ? and r.tenant_id = f.tenant_id
              and r.id = case when f.run_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                         then f.run_id::uuid end)`,
             [p.service, p.succeeded],

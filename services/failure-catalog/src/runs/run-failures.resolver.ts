@@ -1,8 +1,9 @@
-import { Directive, Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
+import type { AssayContext } from '@assay/kit';
+import { Ctx, Directive, Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
 import type { FailureService } from '../failures/failure.service.ts';
 import { FailureMatch } from '../failures/failure-match.entity.ts';
 
-/** Scoring's and review's runs, known here only by id, extended with their failures. */
+/** Scoring's and review's runs, known here only by id, extended with their failures (the caller's tenant's). */
 @ObjectType('ScoringRun')
 @Directive('@key(fields: "id")')
 export class ScoringRunRef {
@@ -22,8 +23,8 @@ export class ScoringRunFailuresResolver {
   constructor(private readonly failureService: FailureService) {}
 
   @FieldResolver(() => [FailureMatch], { description: 'Failures recorded for this run, oldest first.' })
-  failures(@Root() run: ScoringRunRef): Promise<FailureMatch[]> {
-    return this.failureService.forRun(run.id);
+  failures(@Root() run: ScoringRunRef, @Ctx() { caller }: AssayContext): Promise<FailureMatch[]> {
+    return this.failureService.forRun(run.id, caller.tenant);
   }
 }
 
@@ -32,7 +33,7 @@ export class ReviewRunFailuresResolver {
   constructor(private readonly failureService: FailureService) {}
 
   @FieldResolver(() => [FailureMatch], { description: 'Failures recorded for this run, oldest first.' })
-  failures(@Root() run: ReviewRunRef): Promise<FailureMatch[]> {
-    return this.failureService.forRun(run.id);
+  failures(@Root() run: ReviewRunRef, @Ctx() { caller }: AssayContext): Promise<FailureMatch[]> {
+    return this.failureService.forRun(run.id, caller.tenant);
   }
 }

@@ -4,6 +4,8 @@ import { loadDefaultCatalog } from '../catalog/default-catalog.ts';
 /** A failure as a producer's outbox holds it. */
 export interface SyntheticFailure {
   id: string;
+  /** Whose failure it is (the outbox row's tenant). */
+  tenantId: string;
   service: 'scoring' | 'review';
   runId: string;
   errorCode: string;
@@ -11,6 +13,9 @@ export interface SyntheticFailure {
   retryable: boolean;
   stage: string;
 }
+
+/** The tenant synthetic failures belong to: the one `npm start`'s development key acts as. */
+export const SYNTHETIC_TENANT = 'default';
 
 /** Codes no catalog entry knows: they arrive matched NONE (or by keyword), as new failures do. */
 const UNKNOWN_CODES = [
@@ -57,6 +62,7 @@ export function* syntheticFailures(count: number, seed: number): Generator<Synth
     const runId = pick(runs);
     yield {
       id: nameUuid(`synthetic-failure:${seed}:${i}`),
+      tenantId: SYNTHETIC_TENANT,
       service: next() < 0.6 ? 'scoring' : 'review',
       runId,
       errorCode,
@@ -69,7 +75,7 @@ export function* syntheticFailures(count: number, seed: number): Generator<Synth
 
 const OUTBOX = { scoring: '"scoring"."failure_outbox"', review: '"review"."failure_outbox"' } as const;
 
-/** Writes failures into their producers' outboxes (one statement per producer), once by id. */
+/** Writes failures into their producers' outboxes (one statement per producer), once by id, each as its tenant's. */
 export async function sendToOutboxes(
   client: { query(sql: string, params: unknown[]): Promise<unknown> },
   failures: SyntheticFailure[],
@@ -80,9 +86,9 @@ export async function sendToOutboxes(
     await client.query(
       `insert into ${OUTBOX[service]} (id, tenant_id, service, run_id, error_code, error_message, retryable, stage,
          trace_id, context, occurred_at)
-       select id, 'default', $2, run_id, error_code, error_message, retryable, $3, null, null, now()
-       from unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::boolean[])
-         as t(id, run_id, error_code, error_message, retryable)
+       select id, tenant_id, $2, run_id, error_code, error_message, retryable, $3, null, null, now()
+       from unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[])
+         as t(id, run_id, error_code, error_message, retryable, tenant_id)
        on conflict (id) do nothing`,
       [
         rows.map((f) => f.id),
@@ -92,6 +98,7 @@ export async function sendToOutboxes(
         rows.map((f) => f.errorCode),
         rows.map((f) => f.errorMessage),
         rows.map((f) => f.retryable),
+        rows.map((f) => f.tenantId),
       ],
     );
   }
