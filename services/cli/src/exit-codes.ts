@@ -2,7 +2,7 @@
  * What `assay` exits with; CI scripts branch on these, so they never change meaning.
  * `score`: 0 scored, verified and at or above `--min-score`; 1 below it; 2 the run ended in ERROR or
  * CANCELLED; 3 accepted, but a verified score could not be confirmed in time; 4 usage or input
- * error; 5 Assay unreachable (or failing on its side). Other commands use 0, 1 (something is not
+ * error, including configuration: no API key, or one refused (401) or lacking a scope (403); 5 Assay unreachable (or failing on its side). Other commands use 0, 1 (something is not
  * right: `doctor` found a problem, a watched run failed), 4 and 5 the same way.
  */
 export const EXIT = {

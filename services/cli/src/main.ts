@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { type ApiKey, redactKeys } from './client/credentials.ts';
 import { type CliConfig, type GlobalOptions, resolveConfig } from './config.ts';
 import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
 import { positiveInt, repository, scoreValue, seconds, uuid } from './input/parse.ts';
@@ -17,10 +18,13 @@ Examples:
   $ assay doctor
 
 Configuration: --url, else ASSAY_URL, else "url" in the config file (--config, ASSAY_CONFIG or
-./assay.config.json), else ${'http://127.0.0.1:4000/graphql'}.
+./assay.config.json), else ${'http://127.0.0.1:4000/graphql'}. API key (sent as Authorization: Bearer):
+--api-key, else ASSAY_API_KEY, else "apiKey" in the config file, else the development key npm start
+writes to <ASSAY_DATA_DIR or ./.assay>/dev-api-key. Prefer ASSAY_API_KEY in CI: a flag shows in ps.
 
 Exit codes: 0 ok; 1 below --min-score / REVISE / unhealthy; 2 run ERROR, FAILED or CANCELLED;
-3 score not verified as stored in time; 4 usage or input error; 5 Assay unreachable; 6 REJECT.`;
+3 score not verified as stored in time; 4 usage or input error, or a missing, refused or
+under-scoped API key; 5 Assay unreachable; 6 REJECT.`;
 
 export function buildProgram(run: (action: Action, cmd: Command) => Promise<void>): Command {
   const program = new Command('assay')
@@ -28,11 +32,16 @@ export function buildProgram(run: (action: Action, cmd: Command) => Promise<void
     .version('0.1.0')
     .option('--url <url>', 'gateway GraphQL endpoint')
     .option('--json', 'print one JSON document instead of text')
-    .option('--config <file>', 'config file (JSON: {"url": …})')
+    .option('--config <file>', 'config file (JSON: {"url": …, "apiKey": …})')
+    .option(
+      '--api-key <key>',
+      'API key (else ASSAY_API_KEY, "apiKey" in the config file, the npm start dev key)',
+    )
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // A mistyped option may carry a key in its text (`--api-kye=assay_…`): never echo one.
+    .configureOutput({ writeErr: (s) => process.stderr.write(redactKeys(s)) });
 
   program
     .command('score')
@@ -207,8 +216,10 @@ CANCELLED; 3 not verified as stored within --persist-timeout; 4 usage or input; 
 /** Parses argv, runs the command, and answers its exit code; every failure is one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
+  let apiKey: ApiKey | undefined;
   const program = buildProgram(async (action, cmd) => {
     const config = resolveConfig(cmd.optsWithGlobals() as GlobalOptions);
+    apiKey = config.apiKey;
     code = await action(config);
   });
   try {
@@ -216,11 +227,14 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    // The key is never printed, whatever an error quotes.
     if (error instanceof CliError) {
-      process.stderr.write(`assay: ${error.message}\n`);
+      process.stderr.write(`assay: ${redactKeys(error.message, apiKey)}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`assay: unexpected error: ${(error as Error).stack ?? error}\n`);
+    process.stderr.write(
+      `assay: unexpected error: ${redactKeys(String((error as Error).stack ?? error), apiKey)}\n`,
+    );
     return EXIT.UNREACHABLE;
   }
 }

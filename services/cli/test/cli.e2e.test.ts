@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,10 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeOpenAI, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
 import { FaultDb } from '../../kit/test/support/fault-db.ts';
 import { PERSONAS, panel, verdict } from '../../review/test/support.ts';
-import { assay } from './support.ts';
+import { ApiKey, AuthError } from '../src/client/credentials.ts';
+import { follow } from '../src/client/follow.ts';
+import { ScoringRunProgressDocument } from '../src/generated/graphql.ts';
+import { printed, assay as run } from './support.ts';
 
 // `assay` against the whole system as `npm start` runs it (PostgreSQL of this file's own, the model
-// faked at the network edge), each exit code produced for real.
+// faked at the network edge), each exit code produced for real. As in the README: the system is
+// started with its data in `<dir>/.assay`, and `assay` runs in `<dir>`, where it finds the
+// development key `npm start` wrote to `./.assay/dev-api-key` without being told.
 
 const DIFF = [
   'diff --git a/src/a.ts b/src/a.ts',
@@ -42,6 +47,13 @@ describe('assay command line', { timeout: 600_000 }, () => {
   let dir: string;
   let diffFile: string;
   let env: NodeJS.ProcessEnv;
+  /** The development key, read from the file `npm start` wrote (never passed to the CLI by the tests). */
+  let devKey: string;
+  /** A directory with no `.assay` in it: the CLI run there finds no key unless it is given one. */
+  let elsewhere: string;
+  /** Every key a test handed to the CLI: none may ever appear in what it prints. */
+  const keys: string[] = [];
+  const assay: typeof run = (args, e, options = {}) => run(args, e, { cwd: dir, ...options });
 
   before(async () => {
     db = await FaultDb.start();
@@ -50,15 +62,21 @@ describe('assay command line', { timeout: 600_000 }, () => {
     ports = await systemPorts();
     system = runScript('scripts/start.ts', {
       DATABASE_URL: db.url,
-      ASSAY_DATA_DIR: join(dir, 'data'),
+      ASSAY_DATA_DIR: join(dir, '.assay'),
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: openai.url,
       ASSAY_LLM_RETRIES: '0',
       ...ports,
     });
     url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
+    await system.waitFor(/API key: /); // the line after: from then on gql() carries the key too
+    devKey = (await readFile(join(dir, '.assay', 'dev-api-key'), 'utf8')).trim();
+    assert.match(devKey, /^assay_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    keys.push(devKey);
     diffFile = join(dir, 'change.diff');
     await writeFile(diffFile, DIFF);
+    elsewhere = join(dir, 'elsewhere');
+    await mkdir(elsewhere);
     env = { ASSAY_URL: url };
   });
   after(async () => {
@@ -160,6 +178,23 @@ describe('assay command line', { timeout: 600_000 }, () => {
     assert.match(markdown, /\| src\/a\.ts \| 2 \| LOW \| debug_statement \|/);
   });
 
+  it('GitHub Actions with --json: the annotations go to stderr and stdout stays one JSON document', async () => {
+    const summary = join(dir, 'summary-json.md');
+    const r = await assay(['score', '--repo', repo(), '--pr', '5', '--diff-file', diffFile, '--json'], {
+      ...env,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: summary,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { exitCode: number }).exitCode, 0);
+    assert.ok(!r.stdout.includes('::warning'), r.stdout);
+    assert.match(
+      r.stderr,
+      /^::warning file=src\/a\.ts,line=2,title=debug_statement \(LOW\)::debug statement added/m,
+    );
+    assert.match(await readFile(summary, 'utf8'), /^### Assay score: \d/m);
+  });
+
   it('2: a run that ends in ERROR (the model refuses the request); runs show and failures find it, recover closes it', async () => {
     openai.enqueue({ kind: 'error', status: 400, message: 'bad request' });
     const r = await assay(['score', '--repo', repo(), '--diff-file', diffFile, '--scorer', 'LLM'], env);
@@ -258,6 +293,108 @@ describe('assay command line', { timeout: 600_000 }, () => {
     assert.match(empty.stderr, /the diff is empty/);
   });
 
+  it('4: no API key anywhere, one line saying how to supply it', async () => {
+    for (const args of [
+      ['runs', 'list'],
+      ['runs', 'list', '--json'],
+    ]) {
+      const r = await assay(args, env, { cwd: elsewhere });
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(r.stdout, '', args.join(' '));
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /^assay: Assay at \S+ needs an API key and none was found/);
+      assert.match(lines[0]!, /--api-key KEY, set ASSAY_API_KEY, put "apiKey" in the config file/);
+      assert.match(
+        lines[0]!,
+        new RegExp(`npm start, which writes ${join(elsewhere, '.assay', 'dev-api-key')}`),
+      );
+    }
+  });
+
+  it('4: a refused API key (unknown, malformed) is named by where it came from, never by its value', async () => {
+    const unknown = `assay_0123456789ab_${'Q'.repeat(43)}`;
+    keys.push(unknown, 'not-an-assay-key');
+    for (const [key, reason] of [
+      [unknown, /unknown API key/],
+      ['not-an-assay-key', /not an Assay API key/],
+    ] as const) {
+      const r = await assay(['failures', 'list'], { ...env, ASSAY_API_KEY: key }, { cwd: elsewhere });
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /^assay: Assay at \S+ refused the API key from ASSAY_API_KEY \(/);
+      assert.match(r.stderr, reason);
+      assert.match(r.stderr, /pass --api-key KEY, set ASSAY_API_KEY/);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+    }
+    const doctor = await assay(['doctor'], { ...env, ASSAY_API_KEY: unknown });
+    assert.equal(doctor.code, 4, doctor.stdout);
+    assert.match(doctor.stdout, /^api key\s+FAIL\s+Assay at \S+ refused the API key from ASSAY_API_KEY/m);
+    assert.match(doctor.stderr, /^assay: .*refused the API key/);
+  });
+
+  it('--api-key wins over ASSAY_API_KEY, which wins over "apiKey" in the config file, which wins over ./.assay', async () => {
+    const bad = `assay_fedcba987654_${'z'.repeat(43)}`;
+    keys.push(bad);
+    const flagOverEnv = await assay(['runs', 'list'], { ...env, ASSAY_API_KEY: devKey }, { cwd: elsewhere });
+    assert.equal(flagOverEnv.code, 0, 'ASSAY_API_KEY alone is enough');
+    const badFlag = await assay(['runs', 'list', '--api-key', bad], { ...env, ASSAY_API_KEY: devKey });
+    assert.equal(badFlag.code, 4, badFlag.stderr);
+    assert.match(badFlag.stderr, /refused the API key from --api-key/);
+    const goodFlag = await assay(['runs', 'list', '--api-key', devKey], { ...env, ASSAY_API_KEY: bad });
+    assert.equal(goodFlag.code, 0, goodFlag.stderr);
+
+    const config = join(dir, 'keyed.config.json');
+    await writeFile(config, JSON.stringify({ url, apiKey: bad }));
+    const badFile = await assay(['runs', 'list', '--config', config], {});
+    assert.equal(badFile.code, 4, 'the config file wins over ./.assay/dev-api-key');
+    assert.match(badFile.stderr, new RegExp(`refused the API key from "apiKey" in ${config}`));
+    const envOverFile = await assay(['runs', 'list', '--config', config], { ASSAY_API_KEY: devKey });
+    assert.equal(envOverFile.code, 0, envOverFile.stderr);
+    await writeFile(config, JSON.stringify({ url, apiKey: devKey }));
+    const goodFile = await assay(['runs', 'list', '--config', config], {}, { cwd: elsewhere });
+    assert.equal(goodFile.code, 0, goodFile.stderr);
+  });
+
+  it('4: a key without the "write" scope reads, and is told which scope a write needs', async () => {
+    const created = await gql(
+      url,
+      'mutation { createApiKey(input: { name: "cli read-only", scopes: ["read"] }) { key } }',
+    );
+    const readOnly = (created.data?.createApiKey as { key: string } | undefined)?.key;
+    assert.ok(readOnly, JSON.stringify(created.errors));
+    keys.push(readOnly);
+    const readEnv = { ...env, ASSAY_API_KEY: readOnly };
+    const listed = await assay(['runs', 'list', '--json'], readEnv);
+    assert.equal(listed.code, 0, listed.stderr);
+    const refused = await assay(['score', '--repo', repo(), '--diff-file', diffFile], readEnv);
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.match(refused.stderr, /^assay: the API key from ASSAY_API_KEY lacks the "write" scope/);
+    assert.equal(refused.stderr.trimEnd().split('\n').length, 1);
+  });
+
+  it('a subscription socket the gateway closes 4403 is reported as a refused key, not as a network failure', async () => {
+    const bad = new ApiKey(`assay_00000000abcd_${'k'.repeat(43)}`, 'a test');
+    const credentials = { url, apiKey: bad, devKeyFile: join(elsewhere, '.assay', 'dev-api-key') };
+    const id = randomUUID();
+    await assert.rejects(
+      follow(credentials, ScoringRunProgressDocument, { runId: id }, () => {}, {
+        signal: AbortSignal.timeout(60_000),
+      }),
+      (error: unknown) =>
+        error instanceof AuthError &&
+        error.exitCode === 4 &&
+        /refused the API key from a test \(the subscription socket was closed 4403/.test(error.message),
+    );
+    // And with the right key the same subscription is accepted (it answers the unknown run with an error).
+    const good = new ApiKey(devKey, 'the test');
+    await assert.rejects(
+      follow({ ...credentials, apiKey: good }, ScoringRunProgressDocument, { runId: id }, () => {}, {
+        signal: AbortSignal.timeout(60_000),
+      }),
+      (error: unknown) => !(error instanceof AuthError),
+    );
+  });
+
   it('5: nothing listening', async () => {
     const r = await assay(['score', '--repo', 'acme/api', '--diff-file', diffFile], {
       ASSAY_URL: `http://127.0.0.1:${await freePort()}/graphql`,
@@ -269,7 +406,8 @@ describe('assay command line', { timeout: 600_000 }, () => {
   it('runs watch survives a gateway restart in the middle of a run and still prints DONE', async () => {
     // A gateway of this test's own, in front of the same subgraphs, that it can kill.
     const port = String(await freePort());
-    const gatewayEnv = { ...ports, ASSAY_GATEWAY_PORT: port, LOG_LEVEL: 'info' };
+    // Its API keys are the system's (the same PostgreSQL), so the development key works there too.
+    const gatewayEnv = { ...ports, DATABASE_URL: db.url, ASSAY_GATEWAY_PORT: port, LOG_LEVEL: 'info' };
     let gateway = runScript('services/gateway/src/main.ts', gatewayEnv);
     await gateway.waitFor(/gateway ready/);
     const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
@@ -279,9 +417,15 @@ describe('assay command line', { timeout: 600_000 }, () => {
       gatewayUrl,
       'mutation($d: String!) { startScoringRun(input: { subject: { repository: "acme/watch", diff: $d }, scorer: LLM }) { id } }',
       { d: DIFF },
+      { authorization: `Bearer ${devKey}` },
     );
     const id = (started.data!.startScoringRun as { id: string }).id;
-    const watch = assay(['runs', 'watch', id], { ASSAY_URL: gatewayUrl });
+    // From another directory, the data directory named as `npm start` was given it: the same key file.
+    const watch = assay(
+      ['runs', 'watch', id],
+      { ASSAY_URL: gatewayUrl, ASSAY_DATA_DIR: join(dir, '.assay') },
+      { cwd: elsewhere },
+    );
     await sleep(1500);
     gateway.child.kill('SIGKILL');
     await gateway.exited;
@@ -344,6 +488,7 @@ describe('assay command line', { timeout: 600_000 }, () => {
     const healthy = await assay(['doctor'], env);
     assert.equal(healthy.code, 0, healthy.stdout);
     assert.match(healthy.stdout, /scoring database\s+ok\s+reachable, [\d.]+ ms/);
+    assert.match(healthy.stdout, /^api key\s+ok\s+from \S+\/\.assay\/dev-api-key$/m, 'named by its source');
 
     // Accepted, then the database goes away while the model answers: the score cannot be confirmed.
     openai.enqueue({ ...LLM_SCORE, delayMs: 3000 });
@@ -369,6 +514,16 @@ describe('assay command line', { timeout: 600_000 }, () => {
       assert.match(sick.stdout, /^unhealthy: .*scoring database/m);
     } finally {
       await db.server.start();
+    }
+  });
+
+  it('no API key handed to the CLI ever appeared in anything it printed', () => {
+    assert.ok(printed.length >= 40, `${printed.length} outputs collected`);
+    const everything = printed.join('\n');
+    for (const key of keys) {
+      assert.ok(!everything.includes(key), `a key was printed (${key.slice(0, 18)}…)`);
+      const secret = /^assay_[0-9a-f]{12}_(.{43})$/.exec(key)?.[1];
+      if (secret) assert.ok(!everything.includes(secret), 'the secret part of a key was printed');
     }
   });
 });

@@ -37,7 +37,7 @@ const row = (d: DeadLetterFieldsFragment) => [
 const HEADERS = ['created', 'id', 'write', 'status', 'error', 'retries', 'message'];
 
 export async function list(o: { status: DeadLetterStatus }, config: CliConfig): Promise<ExitCode> {
-  const letters = await all(new AssayClient(config.url), o.status);
+  const letters = await all(new AssayClient(config), o.status);
   if (config.json) printJson(letters);
   else out(letters.length ? table(HEADERS, letters.map(row)) : `no ${o.status} dead letters`);
   return EXIT.OK;
@@ -54,7 +54,7 @@ export async function act(
   config: CliConfig,
 ): Promise<ExitCode> {
   if (!id === !o.all) throw new UsageError(`dlq ${action} takes one id or --all`);
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const targets = o.all ? (await all(client, 'PENDING')).map((d) => d.id) : [id!];
   if (o.dryRun) {
     if (config.json) printJson({ action, dryRun: true, ids: targets });

@@ -1,13 +1,16 @@
+import { AuthError, howToSupplyKey } from '../client/credentials.ts';
 import { AssayClient, type GatewayStatus } from '../client/graphql-client.ts';
 import type { CliConfig } from '../config.ts';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.ts';
 import { DeadLettersDocument, UnpersistedScoresDocument } from '../generated/graphql.ts';
-import { out, printJson, table } from '../output/print.ts';
+import { err, out, printJson, table } from '../output/print.ts';
 
 interface Finding {
   check: string;
   ok: boolean;
   detail: string;
+  /** The read failed because the API refused the key (not printed: it becomes the api key finding). */
+  refused?: AuthError;
 }
 
 /** An outbox this deep means the catalog is not keeping up (the alert fires on the same figure). */
@@ -16,12 +19,20 @@ const OUTBOX_LIMIT = 1000;
 /**
  * `assay doctor`: the gateway, every service's readiness (database reachable and its round trip,
  * breaker, spool depth), the failure outbox, pending dead letters and unverified scores, in one
- * table; exit 1 when anything is wrong, 5 when the gateway itself does not answer.
+ * table; exit 1 when anything is wrong, 5 when the gateway itself does not answer, 4 when the API
+ * refuses the API key (missing, unknown or without a scope). Which key is used is shown by its
+ * source (flag, variable, config file, dev key file), never by its value.
  */
 export async function doctor(config: CliConfig): Promise<ExitCode> {
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const status = await client.status(); // unreachable: exit 5
   const findings: Finding[] = [{ check: 'gateway', ok: true, detail: client.url }];
+  const apiKey: Finding = {
+    check: 'api key',
+    ok: true,
+    detail: config.apiKey ? `from ${config.apiKey.source}` : `none (${howToSupplyKey(config.devKeyFile)})`,
+  };
+  findings.push(apiKey);
   for (const s of status.subgraphs) findings.push(...serviceFindings(s));
   findings.push(
     await apiFinding('dead letters', async () => {
@@ -50,8 +61,11 @@ export async function doctor(config: CliConfig): Promise<ExitCode> {
       };
     }),
   );
+  // The API reads are what authenticate: a refused key is the finding, and the exit code says "fix your input".
+  const refused = findings.map((f) => f.refused).find((e) => e !== undefined);
+  if (refused) Object.assign(apiKey, { ok: false, detail: refused.message });
   const healthy = findings.every((f) => f.ok);
-  if (config.json) printJson({ healthy, findings });
+  if (config.json) printJson({ healthy, findings: findings.map(({ refused: _, ...f }) => f) });
   else {
     out(
       table(
@@ -67,6 +81,10 @@ export async function doctor(config: CliConfig): Promise<ExitCode> {
             .map((f) => f.check)
             .join(', ')}`,
     );
+  }
+  if (refused) {
+    if (!config.json) err(`assay: ${refused.message}`);
+    return EXIT.USAGE;
   }
   return healthy ? EXIT.OK : EXIT.UNHEALTHY;
 }
@@ -104,6 +122,9 @@ async function apiFinding(check: string, read: () => Promise<Omit<Finding, 'chec
   try {
     return { check, ...(await read()) };
   } catch (error) {
+    if (error instanceof AuthError) {
+      return { check, ok: false, detail: `cannot read: API key refused (${error.code})`, refused: error };
+    }
     return {
       check,
       ok: false,

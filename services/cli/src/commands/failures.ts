@@ -42,7 +42,7 @@ export async function list(o: ListOptions, config: CliConfig): Promise<ExitCode>
     since: o.since,
     until: o.until,
   };
-  const { failures } = await new AssayClient(config.url).request(FailuresDocument, {
+  const { failures } = await new AssayClient(config).request(FailuresDocument, {
     first: o.first,
     filter,
   });
@@ -70,7 +70,7 @@ export async function list(o: ListOptions, config: CliConfig): Promise<ExitCode>
 }
 
 export async function show(id: string, config: CliConfig): Promise<ExitCode> {
-  const { failure } = await new AssayClient(config.url).request(FailureDocument, { id });
+  const { failure } = await new AssayClient(config).request(FailureDocument, { id });
   if (!failure) throw new CliError(`no failure ${id}`, EXIT.USAGE);
   if (config.json) {
     printJson(failure);
@@ -103,7 +103,7 @@ export async function groups(
   o: { status?: RecoveryStatus; service?: string; code?: string; first: number },
   config: CliConfig,
 ): Promise<ExitCode> {
-  const { failureGroups } = await new AssayClient(config.url).request(FailureGroupsDocument, {
+  const { failureGroups } = await new AssayClient(config).request(FailureGroupsDocument, {
     first: o.first,
     filter: { status: o.status, service: o.service, errorCode: o.code },
   });
@@ -133,7 +133,7 @@ export async function recover(
   o: { status: RecoveryStatus; note?: string; by?: string; group?: boolean },
   config: CliConfig,
 ): Promise<ExitCode> {
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const input = { status: o.status, note: o.note, by: o.by ?? whoami() };
   const changed = o.group
     ? (await client.request(UpdateFailureGroupRecoveryDocument, { id, input })).updateFailureGroupRecovery
@@ -147,7 +147,7 @@ export async function recover(
 }
 
 export async function stats(o: { sinceHours: number }, config: CliConfig): Promise<ExitCode> {
-  const { failureStats: s } = await new AssayClient(config.url).request(FailureStatsDocument, {
+  const { failureStats: s } = await new AssayClient(config).request(FailureStatsDocument, {
     sinceHours: o.sinceHours,
   });
   if (config.json) {

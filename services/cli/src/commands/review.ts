@@ -42,7 +42,7 @@ export async function review(options: ReviewOptions, config: CliConfig): Promise
     options.contextFile !== undefined ? readText(options.contextFile, '--context-file') : undefined;
   if (!options.revise && idea === undefined)
     throw new UsageError('--idea-file is required (or --revise RUN_ID)');
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const started = options.revise
     ? (
         await client.request(ReviseReviewDocument, {
@@ -62,7 +62,7 @@ export async function review(options: ReviewOptions, config: CliConfig): Promise
     fetch: async () => (await client.request(ReviewRunDocument, { id: started.id })).reviewRun,
     follow: (onState, signal, poll) =>
       follow(
-        client.url,
+        client.credentials,
         ReviewRunProgressDocument,
         { runId: started.id },
         (d) => {

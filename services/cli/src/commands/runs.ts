@@ -36,7 +36,7 @@ export async function list(
   options: { kind: 'scoring' | 'review' | 'all'; status?: string; first: number },
   config: CliConfig,
 ): Promise<ExitCode> {
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const status = options.status?.toUpperCase();
   const [scoring, review] = await Promise.all([
     options.kind === 'review'
@@ -86,7 +86,7 @@ export async function list(
 
 /** The debug view: every field, the attempts and failures in order, the trace id to open in Grafana. */
 export async function show(id: string, config: CliConfig): Promise<ExitCode> {
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const kind = await kindOf(client, id);
   const run =
     kind === 'scoring'
@@ -126,7 +126,7 @@ function printFields(value: object, indent: string): void {
 
 /** Follows a run to its end; the exit code is 0 for DONE or COMPLETED, 2 for ERROR, FAILED or CANCELLED. */
 export async function watch(id: string, options: { timeout: number }, config: CliConfig): Promise<ExitCode> {
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const kind = await kindOf(client, id);
   const progress = createProgress(process.stderr, { quiet: config.json });
   const onReconnect = () => progress.note('reconnected; following the run again');
@@ -138,7 +138,7 @@ export async function watch(id: string, options: { timeout: number }, config: Cl
           fetch: async () => (await client.request(ReviewRunDocument, { id })).reviewRun,
           follow: (onState, signal) =>
             follow(
-              client.url,
+              client.credentials,
               ReviewRunProgressDocument,
               { runId: id },
               (d) => onState(d.reviewRunProgress),
@@ -167,7 +167,7 @@ export async function watch(id: string, options: { timeout: number }, config: Cl
 }
 
 export async function cancel(id: string, config: CliConfig): Promise<ExitCode> {
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const kind = await kindOf(client, id);
   const run =
     kind === 'scoring'

@@ -25,7 +25,7 @@ export interface ScoreOptions {
 /** `assay score`: starts a run (idempotently), follows it, prints the score; the exit code says what happened. */
 export async function score(options: ScoreOptions, config: CliConfig): Promise<ExitCode> {
   const diff = readDiff(options);
-  const client = new AssayClient(config.url);
+  const client = new AssayClient(config);
   const idempotencyKey = options.idempotencyKey ?? defaultIdempotencyKey(options.repo, options.pr, diff);
   const { startScoringRun: started } = await client.request(StartScoringRunDocument, {
     input: {
@@ -53,7 +53,7 @@ export async function score(options: ScoreOptions, config: CliConfig): Promise<E
     printScore(final);
     (code === EXIT.OK ? out : err)(reason);
   }
-  if (underGitHubActions()) reportToGitHub(final, code, reason);
+  if (underGitHubActions()) reportToGitHub(final, code, reason, config.json);
   return code;
 }
 
@@ -103,11 +103,16 @@ function printScore(run: ScoringRunFieldsFragment): void {
     out(`  ${v.file}${v.line ? `:${v.line}` : ''}  ${v.severity}  ${v.rule}  ${v.message}`);
 }
 
-/** Violations as workflow annotations on the diff, and a summary on the job's page. */
-function reportToGitHub(run: ScoringRunFieldsFragment, code: ExitCode, reason: string): void {
+/**
+ * Violations as workflow annotations on the diff, and a summary on the job's page. The runner reads
+ * workflow commands on stdout and stderr alike: with `--json` they go to stderr, so stdout stays one
+ * parseable document.
+ */
+function reportToGitHub(run: ScoringRunFieldsFragment, code: ExitCode, reason: string, json: boolean): void {
+  const print = json ? err : out;
   for (const v of run.score?.violations ?? []) {
     const level = v.severity === 'HIGH' || v.severity === 'CRITICAL' ? 'error' : 'warning';
-    out(
+    print(
       annotation({
         level,
         file: v.file,

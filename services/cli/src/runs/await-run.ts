@@ -12,7 +12,10 @@ export type Outcome =
   | 'timeout';
 
 export interface AwaitRunOptions<Run extends ProgressState> {
-  /** The run now; null when it does not exist. */
+  /**
+   * The run now. Null (the API answered without it, as a gateway does while it restarts and its
+   * subgraphs are not all back) counts as no answer: waiting goes on, bounded by `stallMs`.
+   */
   fetch(): Promise<Run | null>;
   /** Live progress; resolves when the server completes the stream. Its failures are covered by polling. */
   follow(onState: (state: ProgressState) => void, signal: AbortSignal, poll: () => void): Promise<void>;
@@ -37,6 +40,7 @@ export async function awaitRun<Run extends ProgressState>(
 ): Promise<{ run: Run | null; outcome: Outcome }> {
   const abort = new AbortController();
   let wake: () => void = () => {};
+  let refused: CliError | null = null;
   const following = o
     .follow(
       (state) => {
@@ -46,17 +50,25 @@ export async function awaitRun<Run extends ProgressState>(
       abort.signal,
       () => wake(),
     )
-    .catch(() => {}); // polling decides; a failed stream only loses the live bar
+    .catch((error: unknown) => {
+      // Polling decides; a failed stream only loses the live bar, unless the socket was refused
+      // for a reason the caller must fix (the API key): that ends the wait as a 401 would.
+      if (error instanceof CliError && error.exitCode === EXIT.USAGE) {
+        refused = error;
+        wake();
+      }
+    });
   const startedAt = Date.now();
   let lastAnswerAt = startedAt;
   let terminalAt: number | null = null;
   let run: Run | null = null;
   try {
     for (;;) {
+      if (refused) throw refused;
       const now = Date.now();
       try {
         const current = await o.fetch();
-        if (!current) throw new CliError('no such run', EXIT.USAGE);
+        if (!current) throw new Error('the run is missing from the answer');
         run = current;
         lastAnswerAt = Date.now();
         o.progress.update(run);

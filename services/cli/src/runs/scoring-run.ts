@@ -27,10 +27,16 @@ export function awaitScoringRun(
   return awaitRun<ScoringRunFieldsFragment>({
     fetch: async () => (await client.request(ScoringRunDocument, { id })).scoringRun,
     follow: (onState, signal) =>
-      follow(client.url, ScoringRunProgressDocument, { runId: id }, (d) => onState(d.scoringRunProgress), {
-        signal,
-        onReconnect,
-      }),
+      follow(
+        client.credentials,
+        ScoringRunProgressDocument,
+        { runId: id },
+        (d) => onState(d.scoringRunProgress),
+        {
+          signal,
+          onReconnect,
+        },
+      ),
     isTerminal: (status) => SCORING_TERMINAL.has(status),
     isSettled: (run) =>
       run.status !== 'DONE'
