@@ -5,10 +5,10 @@ import { ConfigError } from '@assay/kit/operations';
 
 describe('loadConfig', () => {
   it('applies defaults and coerces types', () => {
-    const config = loadConfig(['ASSAY_SCORING_PORT', 'ASSAY_GRAPHQL_INTROSPECTION', 'LOG_LEVEL'], {});
+    const config = loadConfig(['ASSAY_SCORING_PORT', 'ASSAY_CORS_CREDENTIALS', 'LOG_LEVEL'], {});
     assert.deepEqual(config, {
       ASSAY_SCORING_PORT: 4001,
-      ASSAY_GRAPHQL_INTROSPECTION: true,
+      ASSAY_CORS_CREDENTIALS: false,
       LOG_LEVEL: 'info',
     });
   });

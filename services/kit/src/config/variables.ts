@@ -174,8 +174,45 @@ export const variables = {
   ASSAY_GRAPHQL_MAX_DEPTH: { schema: positiveInt, description: 'Deepest query accepted.', default: '10' },
   ASSAY_GRAPHQL_INTROSPECTION: {
     schema: boolean,
-    description: 'Allow introspection and the gateway IDE.',
-    default: 'true',
+    description:
+      'Allow introspection, the gateway IDE and "Did you mean" hints in errors (gateway and subgraphs). Unset: on, except when `NODE_ENV=production`.',
+  },
+  ASSAY_GRAPHQL_TIMEOUT_MS: {
+    schema: positiveInt,
+    description:
+      'Longest a query or mutation may run (gateway and each subgraph) before it is answered with `OPERATION_TIMEOUT` (HTTP 504). Subscriptions are not limited.',
+    default: '30000',
+  },
+  ASSAY_RATE_LIMIT_PER_MINUTE: {
+    schema: positiveInt,
+    description:
+      'Operations one caller (API key or JWT subject) may start per minute, per gateway replica (a token bucket that refills continuously; bursts up to this number); more get `RATE_LIMITED` (HTTP 429, `Retry-After`).',
+    default: '6000',
+  },
+  ASSAY_CORS_ORIGINS: {
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o.length > 0),
+      )
+      .pipe(
+        z.array(
+          z
+            .url()
+            .refine((o) => new URL(o).origin === o, 'each must be an origin like https://app.example.com'),
+        ),
+      ),
+    description:
+      'Comma-separated origins (`https://app.example.com`) whose browsers may call the gateway cross-origin. Unset: none (no CORS headers).',
+  },
+  ASSAY_CORS_CREDENTIALS: {
+    schema: boolean,
+    description:
+      'Send `Access-Control-Allow-Credentials: true` to the origins of `ASSAY_CORS_ORIGINS` (cookies, HTTP auth). Never to other origins.',
+    default: 'false',
   },
   ASSAY_MAX_DIFF_BYTES: {
     schema: positiveInt,

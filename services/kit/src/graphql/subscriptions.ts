@@ -4,8 +4,9 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   GraphQLError,
+  type GraphQLFormattedError,
   type GraphQLSchema,
-  parse,
+  specifiedRules,
   validate,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
@@ -13,6 +14,13 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logging/logger.ts';
 import { createFormatError } from './format-error.ts';
+import {
+  DEFAULT_LIMITS,
+  type GraphQLLimits,
+  LIMIT_CODE_SET,
+  limitValidationRules,
+  parseWithLimits,
+} from './limits.ts';
 
 export const DEFAULT_WS_MAX_PAYLOAD = 1024 * 1024;
 
@@ -32,6 +40,10 @@ export interface SubscriptionServerOptions {
    * (closed with 4403 before any subscription runs).
    */
   authenticate: (params: Readonly<Record<string, unknown>> | undefined) => object | null;
+  /** The shared abuse limits, as on HTTP (default DEFAULT_LIMITS). */
+  limits?: GraphQLLimits;
+  /** How errors are shaped (default: the kit's, without hiding suggestions). */
+  formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
 export interface SubscriptionServer {
@@ -47,21 +59,30 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
-/** Parsed and validated here, so a bad document gets an `error` message rather than a closed socket. */
+const codeOf = (error: GraphQLError) => {
+  const code = error.extensions?.code;
+  return typeof code === 'string' && LIMIT_CODE_SET.has(code) ? code : undefined;
+};
+
+/**
+ * Parsed and validated here, with the same limits as on HTTP, so a bad document gets an `error`
+ * message for its operation rather than a closed socket (the socket's other subscriptions go on).
+ */
 function prepare(
   schema: GraphQLSchema,
   payload: SubscribePayload,
   contextValue: object,
+  limits: GraphQLLimits,
 ): ExecutionArgs | GraphQLError[] {
   let document: DocumentNode;
   try {
-    document = parse(payload.query);
+    document = parseWithLimits(payload.query, limits);
   } catch (error) {
-    if (error instanceof GraphQLError) return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+    if (error instanceof GraphQLError) return [withCode(error, codeOf(error) ?? 'GRAPHQL_PARSE_FAILED')];
     throw error;
   }
-  const errors = validate(schema, document);
-  if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+  const errors = validate(schema, document, [...specifiedRules, ...limitValidationRules(limits)]);
+  if (errors.length > 0) return errors.map((e) => withCode(e, codeOf(e) ?? 'GRAPHQL_VALIDATION_FAILED'));
   return {
     schema,
     document,
@@ -87,7 +108,8 @@ export function attachSubscriptions(
     noServer: true,
     maxPayload: options.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD,
   });
-  const formatError = createFormatError(options.log);
+  const formatError = options.formatError ?? createFormatError(options.log);
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
   const disposable = useServer(
     {
@@ -100,7 +122,7 @@ export function attachSubscriptions(
         return true;
       },
       onSubscribe: (ctx, _id, payload) =>
-        prepare(schema, payload, (ctx.extra as { context?: object }).context ?? {}),
+        prepare(schema, payload, (ctx.extra as { context?: object }).context ?? {}, limits),
       execute: () => ({
         errors: [
           new GraphQLError(

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { DEFAULT_LIMITS, type GraphQLLimits, LIMIT_CODES } from '../graphql/limits.ts';
 import type { Health } from './health.ts';
 
 export interface ServiceServerOptions<C extends BaseContext> {
@@ -9,11 +10,37 @@ export interface ServiceServerOptions<C extends BaseContext> {
   context: (req: IncomingMessage) => Promise<C>;
   health: Health;
   prometheus?: PrometheusExporter;
-  /** Largest request body accepted, in bytes; larger gets 413 with a GraphQL-shaped error. */
-  bodyLimit?: number;
+  /**
+   * The shared limits (default DEFAULT_LIMITS): a body over `maxBodyBytes` gets 413
+   * PAYLOAD_TOO_LARGE, a batch over `maxBatch` 413 BATCH_TOO_LARGE, an operation still running after
+   * `operationTimeoutMs` 504 OPERATION_TIMEOUT.
+   */
+  limits?: GraphQLLimits;
 }
 
-export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT = DEFAULT_LIMITS.maxBodyBytes;
+
+/**
+ * Sent with every response of every Assay HTTP server (the gateway's IDE page relaxes only the CSP).
+ * GraphQL responses are never cached: they are per caller.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy':
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'cache-control': 'no-store',
+};
+
+export function setSecurityHeaders(
+  res: ServerResponse,
+  headers: Readonly<Record<string, string>> = SECURITY_HEADERS,
+): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+class OperationTimeout extends Error {}
 
 class BodyTooLarge extends Error {}
 
@@ -49,9 +76,11 @@ function graphqlError(res: ServerResponse, status: number, code: string, message
  * `/healthz` (alive), `/readyz` (dependencies), `/metrics` (Prometheus).
  */
 export function createServiceServer<C extends BaseContext>(options: ServiceServerOptions<C>): Server {
-  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const limit = limits.maxBodyBytes;
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
+    setSecurityHeaders(res);
     try {
       if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
@@ -78,11 +107,25 @@ export function createServiceServer<C extends BaseContext>(options: ServiceServe
         } catch {
           return graphqlError(res, 400, 'BAD_REQUEST', 'the request body is not valid JSON');
         }
+        if (Array.isArray(body) && body.length > limits.maxBatch) {
+          return graphqlError(
+            res,
+            413,
+            LIMIT_CODES.batch,
+            `Batch limit of ${limits.maxBatch} operations exceeded, found ${body.length}. (${LIMIT_CODES.batch})`,
+          );
+        }
       }
-      const response = await options.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: () => options.context(req),
-      });
+      let timer: NodeJS.Timeout | undefined;
+      const response = await Promise.race([
+        options.apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+          context: () => options.context(req),
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new OperationTimeout()), limits.operationTimeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') return res.end(response.body.string);
@@ -90,7 +133,20 @@ export function createServiceServer<C extends BaseContext>(options: ServiceServe
       res.end();
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        return graphqlError(res, 413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
+        return graphqlError(
+          res,
+          413,
+          LIMIT_CODES.body,
+          `Request body limit of ${limit} bytes exceeded. (${LIMIT_CODES.body})`,
+        );
+      }
+      if (error instanceof OperationTimeout) {
+        return graphqlError(
+          res,
+          504,
+          LIMIT_CODES.timeout,
+          `Operation time limit of ${limits.operationTimeoutMs} ms exceeded. (${LIMIT_CODES.timeout})`,
+        );
       }
       if (!res.headersSent) graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
       else res.destroy();

@@ -39,7 +39,7 @@ export async function startRunQueue(kind: RunKind, options: RunQueueOptions): Pr
     // ids only, never baggage, which could hold a caller's data), and its processing continues it.
     openTelemetry: { propagateContext: true, propagator: new W3CTraceContextPropagator() },
   });
-  boss.on('error', (error) => options.log.warn({ err: error }, 'job queue error'));
+  boss.on('error', (error) => options.log.warn({ err: queueErrorSummary(error) }, 'job queue error'));
   await boss.start();
   if (!(await boss.getQueue(name))) {
     await boss
@@ -56,6 +56,21 @@ export async function startRunQueue(kind: RunKind, options: RunQueueOptions): Pr
       });
   }
   return boss;
+}
+
+/**
+ * What of a pg-boss error is logged: its message and codes only. The error object itself can carry
+ * the database client (its connection parameters, password included), which must never reach a log.
+ */
+export function queueErrorSummary(error: unknown): { message: string; code?: string; name?: string } {
+  const e = error as { message?: unknown; code?: unknown; name?: unknown } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  return {
+    // A driver message can quote the connection string (postgres://user:password@…).
+    message: message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi, '[url]'),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e?.name === 'string' ? { name: e.name } : {}),
+  };
 }
 
 /** What names a run attempt's job: its `singletonKey`, and the seed of its id. */

@@ -12,6 +12,7 @@ import { contextFromConnectionParams, contextFromHeaders } from '../auth/subgrap
 import { loadConfig } from '../config/config.ts';
 import { connectWithRetry, createOrm, describeUrl, type MikroORM, migrate } from '../database/orm.ts';
 import { createFormatError } from '../graphql/format-error.ts';
+import { graphqlLimits, introspectionEnabled, limitValidationRules } from '../graphql/limits.ts';
 import { attachSubscriptions } from '../graphql/subscriptions.ts';
 import { Health } from '../http/health.ts';
 import { createServiceServer, listen } from '../http/server.ts';
@@ -39,6 +40,8 @@ const SERVICE_VARIABLES = [
   'ASSAY_DB_CONNECT_RETRY_MS',
   'ASSAY_SHUTDOWN_TIMEOUT_MS',
   'ASSAY_GRAPHQL_INTROSPECTION',
+  'ASSAY_GRAPHQL_MAX_DEPTH',
+  'ASSAY_GRAPHQL_TIMEOUT_MS',
   'ASSAY_CONTEXT_SECRET',
   'ASSAY_DATA_DIR',
   'ASSAY_DB_CONNECT_TIMEOUT_MS',
@@ -217,11 +220,20 @@ export async function startService(
   shutdown.add('spool', () => spool.close());
   shutdown.add('pubsub', () => pubSub.close());
 
+  // The gateway's limits (services/kit/src/graphql/limits.ts), for a subgraph reached directly too.
+  const limits = graphqlLimits(config);
+  const introspection = introspectionEnabled(config.ASSAY_GRAPHQL_INTROSPECTION, env.NODE_ENV);
+  const formatError = createFormatError(log, { hideSuggestions: !introspection });
   const apollo = new ApolloServer({
     schema: app.schema,
-    formatError: createFormatError(log),
+    formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: config.ASSAY_GRAPHQL_INTROSPECTION,
+    introspection,
+    hideSchemaDetailsFromClientErrors: !introspection,
+    validationRules: limitValidationRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
+    // Batches up to limits.maxBatch operations (more: BATCH_TOO_LARGE, checked by the HTTP server).
+    allowBatchedHttpRequests: true,
     csrfPrevention: true,
     // Traces go to OpenTelemetry, not Apollo's inline ftv1 format.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
@@ -231,11 +243,14 @@ export async function startService(
     health,
     context: async (req) => contextFromHeaders(req.headers, secret),
     prometheus: options.telemetry?.prometheus,
+    limits,
   });
   apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer: server }));
   const subscriptions = attachSubscriptions(server, app.schema, {
     log,
     authenticate: (params) => contextFromConnectionParams(params, secret),
+    limits,
+    formatError,
   });
   await apollo.start();
   shutdown.add('http', async () => {

@@ -1,0 +1,186 @@
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
+import { type DocumentNode, GraphQLError, type ValidationRule } from 'graphql';
+
+/**
+ * The abuse limits of every GraphQL server in Assay, in one place: the gateway applies them with
+ * graphql-armor's envelop plugins, each subgraph's Apollo Server (and its graphql-ws) with the same
+ * armor rules, so a subgraph reached directly refuses what the gateway refuses, with the same codes.
+ */
+export interface GraphQLLimits {
+  /** Deepest selection (fragments flattened). */
+  maxDepth: number;
+  /** graphql-armor cost: objects 2, scalars 1, x1.5 per level, x`first` for lists. */
+  maxCost: number;
+  maxAliases: number;
+  /** Lexical tokens of one document. */
+  maxTokens: number;
+  maxDirectives: number;
+  /** Operations in one batched (JSON array) request. */
+  maxBatch: number;
+  /** Largest request body, in bytes (HTTP 413). */
+  maxBodyBytes: number;
+  /** Longest a query or mutation may run before it is answered with OPERATION_TIMEOUT (HTTP 504). */
+  operationTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: GraphQLLimits = {
+  maxDepth: 10,
+  maxCost: 5000,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxDirectives: 20,
+  maxBatch: 10,
+  maxBodyBytes: 16 * 1024 * 1024,
+  operationTimeoutMs: 30_000,
+};
+
+/** The limits with what the environment may change (`ASSAY_GRAPHQL_MAX_DEPTH`, `ASSAY_GRAPHQL_TIMEOUT_MS`). */
+export function graphqlLimits(config: {
+  ASSAY_GRAPHQL_MAX_DEPTH?: number;
+  ASSAY_GRAPHQL_TIMEOUT_MS?: number;
+}): GraphQLLimits {
+  return {
+    ...DEFAULT_LIMITS,
+    maxDepth: config.ASSAY_GRAPHQL_MAX_DEPTH ?? DEFAULT_LIMITS.maxDepth,
+    operationTimeoutMs: config.ASSAY_GRAPHQL_TIMEOUT_MS ?? DEFAULT_LIMITS.operationTimeoutMs,
+  };
+}
+
+/** `extensions.code` of each refusal (each has an entry in the failure catalog's API errors). */
+export const LIMIT_CODES = {
+  depth: 'QUERY_TOO_DEEP',
+  cost: 'QUERY_TOO_COSTLY',
+  aliases: 'TOO_MANY_ALIASES',
+  tokens: 'TOO_MANY_TOKENS',
+  directives: 'TOO_MANY_DIRECTIVES',
+  batch: 'BATCH_TOO_LARGE',
+  body: 'PAYLOAD_TOO_LARGE',
+  timeout: 'OPERATION_TIMEOUT',
+  rate: 'RATE_LIMITED',
+  csrf: 'CSRF_PREVENTED',
+} as const;
+
+export type LimitKind = keyof typeof LIMIT_CODES;
+
+/** Every code above: client mistakes, whose message is kept when errors are masked. */
+export const LIMIT_CODE_SET: ReadonlySet<string> = new Set(Object.values(LIMIT_CODES));
+
+const STATUS: Record<LimitKind, number> = {
+  depth: 400,
+  cost: 400,
+  aliases: 400,
+  tokens: 400,
+  directives: 400,
+  batch: 413,
+  body: 413,
+  timeout: 504,
+  rate: 429,
+  csrf: 403,
+};
+
+/** A refusal: its own code, a message naming the limit and its value, and its HTTP status. */
+export function limitError(
+  kind: LimitKind,
+  message: string,
+  options: { headers?: Record<string, string> } = {},
+): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: LIMIT_CODES[kind],
+      http: { status: STATUS[kind], ...(options.headers ? { headers: options.headers } : {}) },
+    },
+  });
+}
+
+/** armor's message ("Syntax Error: Query depth limit of 10 exceeded, found 12.") without its prefix. */
+function armorMessage(error: GraphQLError): string {
+  return error.message.replace(/^Syntax Error:\s*/, '');
+}
+
+/**
+ * armor's onReject for a limit: a validation rule reports the coded error (the other rules still run),
+ * the parser (no validation context) throws it.
+ */
+export function rejectWith(kind: LimitKind): GraphQLArmorRejectCallback {
+  return (context, error) => {
+    const coded = limitError(kind, `${armorMessage(error)} (${LIMIT_CODES[kind]})`);
+    if (context) context.reportError(coded);
+    else throw coded;
+  };
+}
+
+/** The options of each armor protection, as the gateway's plugins and the subgraphs' rules take them. */
+export function armorOptions(limits: GraphQLLimits) {
+  const common = (kind: LimitKind) => ({
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [rejectWith(kind)],
+  });
+  return {
+    maxDepth: { n: limits.maxDepth, flattenFragments: true, ...common('depth') },
+    costLimit: { maxCost: limits.maxCost, ...common('cost') },
+    maxAliases: { n: limits.maxAliases, ...common('aliases') },
+    maxDirectives: { n: limits.maxDirectives, ...common('directives') },
+    maxTokens: { n: limits.maxTokens, ...common('tokens') },
+  };
+}
+
+/** The validation rules of the limits (all but tokens, which the parser counts). */
+export function limitValidationRules(limits: GraphQLLimits): ValidationRule[] {
+  const options = armorOptions(limits);
+  return [
+    maxDepthRule(options.maxDepth),
+    costLimitRule(options.costLimit),
+    maxAliasesRule(options.maxAliases),
+    maxDirectivesRule(options.maxDirectives),
+  ] as unknown as ValidationRule[];
+}
+
+/** Parses with the token limit (TOO_MANY_TOKENS); a syntax error is thrown as graphql's GraphQLError. */
+export function parseWithLimits(source: string, limits: GraphQLLimits): DocumentNode {
+  const parser = new MaxTokensParserWLexer(source, armorOptions(limits).maxTokens);
+  return parser.parseDocument();
+}
+
+/**
+ * Apollo Server parses with graphql-js's own `maxTokens` (it takes no parser): its refusal
+ * ("Document contains more that N tokens", sic) is recoded as TOO_MANY_TOKENS when errors are formatted.
+ */
+export function tokenLimitMessage(message: string): string | undefined {
+  const match = /Document contains more tha[nt] (\d+) tokens/.exec(message);
+  return match ? `Token limit of ${match[1]} exceeded. (${LIMIT_CODES.tokens})` : undefined;
+}
+
+/**
+ * Introspection and the gateway IDE: `ASSAY_GRAPHQL_INTROSPECTION` when set, else on except when
+ * `NODE_ENV=production`.
+ */
+export function introspectionEnabled(setting: boolean | undefined, nodeEnv: string | undefined): boolean {
+  return setting ?? nodeEnv !== 'production';
+}
+
+/** graphql-js's "Did you mean …?" hints name schema members: hidden when introspection is off. */
+export function hideSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]*\?/g, '').trim();
+}
+
+/**
+ * What a response may never carry: URLs (upstreams), host:port pairs, file paths, stack frames and
+ * SQL. Returns the message with those parts replaced, or undefined when nothing of it can be shown.
+ */
+export function scrubMessage(message: string): string | undefined {
+  if (/\b(select|insert\s+into|update|delete\s+from)\b[\s\S]*\b(from|values|set|where)\b/i.test(message)) {
+    return undefined;
+  }
+  if (/\n\s+at\s/.test(message)) return undefined;
+  return message
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`)]+/gi, '[url]')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '[address]')
+    .replace(/\blocalhost:\d+\b/gi, '[address]')
+    .replace(/(?:[A-Za-z]:)?(?:\/[\w.@-]+){2,}\.(?:[cm]?[jt]s|json|node)\b(?::\d+(?::\d+)?)?/g, '[path]');
+}
