@@ -189,6 +189,7 @@ const stored = async () =>
               errorMessage: `bench failure ${i}`,
               retryable: true,
             }),
+            { tenantId: 'default' },
           );
       });
       (report ? withFailure : alone).push(performance.now() - started);

@@ -23,6 +23,8 @@ before(async () => {
       write: 'kit.dead_letter',
       key: `test.write:${key}`,
       payload: {
+        // One letter names its tenant; the other was spooled before dead letters had tenants.
+        ...(key === 'a' ? { tenant: { tenantId: 'acme' } } : {}),
         write: 'test.write',
         key,
         payload: { secret: `payload-${key}` },
@@ -86,16 +88,16 @@ test('replays into the database, then the spool is empty', async () => {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   const { rows } = await client.query(
-    'select write, idempotency_key, payload from scoring.dead_letter order by idempotency_key',
+    'select tenant_id, write, idempotency_key, payload from scoring.dead_letter order by idempotency_key',
   );
   await client.end();
   // The two dead letters as spooled, and the record no write knows, dead-lettered itself.
   assert.deepEqual(
-    rows.map((r) => [r.write, r.idempotency_key]),
+    rows.map((r) => [r.tenant_id, r.write, r.idempotency_key]),
     [
-      ['test.write', 'a'],
-      ['test.write', 'b'],
-      ['nobody.knows', 'x'],
+      ['acme', 'test.write', 'a'],
+      ['default', 'test.write', 'b'],
+      ['default', 'nobody.knows', 'x'],
     ],
   );
   assert.deepEqual(rows[0].payload, { secret: 'payload-a' });

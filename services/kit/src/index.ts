@@ -11,7 +11,6 @@ export {
   type FailureReport,
   failureOutboxSql,
   failureReport,
-  failureWriteFor,
   writeFailure,
 } from './failures/failure-outbox.ts';
 export { type Connection, ConnectionType, PageInfo, toPage } from './graphql/pagination.ts';
@@ -20,6 +19,7 @@ export type { Logger } from './logging/logger.ts';
 export { canonicalJson, contentHash, nameUuid } from './persistence/content-hash.ts';
 export { DeadLetterResolver } from './persistence/dead-letters/dead-letter.resolver.ts';
 export { DeadLetterService } from './persistence/dead-letters/dead-letter.service.ts';
+export type { TenantRef } from './persistence/tenant-ref.ts';
 export {
   IdempotencyConflictError,
   PermanentWriteError,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type GraphQLFormattedError, type GraphQLSchema, graphql } from 'graphql';
 import { pino } from 'pino';
+import type { Caller } from '../src/auth/caller.ts';
 import { createFormatError } from '../src/graphql/format-error.ts';
 import { buildSubgraph } from '../src/graphql/subgraph.ts';
 import { DeadLetter, DeadLetterStatus } from '../src/persistence/dead-letter.entity.ts';
@@ -36,7 +37,9 @@ after(async () => {
   await rm(spoolDir, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  await h.orm.em.getConnection().execute(`truncate "${SCHEMA}"."note", "${SCHEMA}"."dead_letter", ${OUTBOX}`);
+  await h.orm.em
+    .getConnection()
+    .execute(`truncate "${SCHEMA}"."note", "${SCHEMA}"."dead_letter", "${SCHEMA}"."audit_log", ${OUTBOX}`);
 });
 
 const FIELDS = `id write idempotencyKey payload errorClass errorCode errorMessage retryCount status
@@ -58,9 +61,13 @@ interface Failure {
   resolvedAt: string | null;
 }
 
-/** Executes an operation and formats its errors as a client receives them. */
-async function run(source: string, variableValues: Record<string, unknown> = {}) {
-  const result = await graphql({ schema, source, variableValues, contextValue: {} });
+const ADMIN: Caller = { tenant: 'default', scopes: ['admin'], subject: 'key:defaultadmin' };
+const OTHER_ADMIN: Caller = { tenant: 'globex', scopes: ['admin'], subject: 'key:globexadmin' };
+const WRITER: Caller = { tenant: 'default', scopes: ['write'], subject: 'key:defaultwrite' };
+
+/** Executes an operation as `caller` and formats its errors as a client receives them. */
+async function run(source: string, variableValues: Record<string, unknown> = {}, caller = ADMIN) {
+  const result = await graphql({ schema, source, variableValues, contextValue: { caller } });
   return {
     // biome-ignore lint/suspicious/noExplicitAny: tests read the response by path
     data: result.data as Record<string, any> | null | undefined,
@@ -68,7 +75,7 @@ async function run(source: string, variableValues: Record<string, unknown> = {})
   };
 }
 
-async function list(vars: { status?: string; first?: number; after?: string | null } = {}) {
+async function list(vars: { status?: string; first?: number; after?: string | null } = {}, caller = ADMIN) {
   const { data, errors } = await run(
     `query($status: DeadLetterStatus, $first: Int, $after: String) {
        persistenceFailures(status: $status, first: $first, after: $after) {
@@ -76,6 +83,7 @@ async function list(vars: { status?: string; first?: number; after?: string | nu
        }
      }`,
     vars,
+    caller,
   );
   assert.equal(errors, undefined, JSON.stringify(errors));
   return data!.persistenceFailures as {
@@ -84,20 +92,22 @@ async function list(vars: { status?: string; first?: number; after?: string | nu
   };
 }
 
-async function replay(id: string) {
+async function replay(id: string, caller = ADMIN) {
   const { data, errors } = await run(
     `mutation($id: ID!) { replayPersistenceFailure(id: $id) { ${FIELDS} } }`,
     { id },
+    caller,
   );
   return { failure: data?.replayPersistenceFailure as Failure | undefined, errors };
 }
 
-async function resolve(id: string, resolution: string, note?: string) {
+async function resolve(id: string, resolution: string, note?: string, caller = ADMIN) {
   const { data, errors } = await run(
     `mutation($id: ID!, $resolution: DeadLetterResolution!, $note: String) {
        resolvePersistenceFailure(id: $id, resolution: $resolution, note: $note) { ${FIELDS} }
      }`,
     { id, resolution, note },
+    caller,
   );
   return { failure: data?.resolvePersistenceFailure as Failure | undefined, errors };
 }
@@ -311,4 +321,108 @@ describe('persistence failures', { timeout: 60_000 }, () => {
     assert.equal((await list()).nodes[0]!.status, 'PENDING');
     assert.equal((await resolve(id, 'RESOLVED', 'x'.repeat(2000))).failure?.status, 'RESOLVED');
   });
+
+  test('a dead letter is its write’s tenant’s: another tenant’s admin neither lists nor acts on it', async () => {
+    const mine = await deadLetterNote('tenant-mine');
+    assert.equal(
+      (await h.writer.persist(noteWrite, { key: 'tenant-theirs', body: [2], tenantId: 'globex' })).status,
+      'DEAD_LETTERED',
+    );
+    assert.deepEqual(
+      (await list()).nodes.map((f) => f.idempotencyKey),
+      ['tenant-mine'],
+    );
+    const theirs = (await list({}, OTHER_ADMIN)).nodes;
+    assert.deepEqual(
+      theirs.map((f) => f.idempotencyKey),
+      ['tenant-theirs'],
+    );
+    const outbox = await h.orm.em
+      .getConnection()
+      .execute<{ tenant_id: string }[]>(`select tenant_id from ${OUTBOX} order by tenant_id`);
+    assert.deepEqual(
+      outbox.map((r) => r.tenant_id),
+      ['default', 'globex'],
+      'each WRITE_FAILED report is its tenant’s',
+    );
+
+    // Another tenant's id answers exactly as an unknown one: no existence oracle.
+    const unknown = crypto.randomUUID();
+    for (const [foreign, id] of [
+      [await replay(mine.id, OTHER_ADMIN), mine.id],
+      [await resolve(mine.id, 'IGNORED', undefined, OTHER_ADMIN), mine.id],
+      [await replay(unknown, OTHER_ADMIN), unknown],
+    ] as const) {
+      assertError(foreign.errors, 'NOT_FOUND');
+      assert.equal(
+        foreign.errors![0]!.message.replace(id, '<id>'),
+        `persistence failure "<id>" does not exist`,
+      );
+    }
+    assert.equal((await list()).nodes[0]!.status, 'PENDING');
+  });
+
+  test('dead letters need admin: a write key is FORBIDDEN and changes nothing', async () => {
+    const failure = await deadLetterNote('forbidden');
+    for (const attempt of [
+      await run('{ persistenceFailures { nodes { id } } }', {}, WRITER),
+      await replay(failure.id, WRITER),
+      await resolve(failure.id, 'IGNORED', undefined, WRITER),
+    ]) {
+      assertError(attempt.errors, 'FORBIDDEN', /"admin"/);
+    }
+    assert.equal((await list()).nodes[0]!.status, 'PENDING');
+    assert.equal(await auditRows().then((rows) => rows.length), 0);
+  });
+
+  test('replays and resolutions are audited (who, what, when) with the change; refusals are not', async () => {
+    const before = new Date();
+    const failed = await deadLetterNote('audit-fails-again');
+    await replay(failed.id);
+    const fixed = await insertLetter('audit-fixed');
+    assert.equal((await replay(fixed)).failure?.status, 'RESOLVED');
+    const ignored = await insertLetter('audit-ignored');
+    assert.equal((await resolve(ignored, 'IGNORED', 'not needed')).failure?.status, 'IGNORED');
+    await resolve(ignored, 'IGNORED'); // already resolved: refused, not audited
+    await replay(crypto.randomUUID()); // unknown: refused, not audited
+    const rows = await auditRows();
+    assert.deepEqual(
+      rows.map(({ at: _at, ...row }) => row),
+      [
+        {
+          tenant_id: 'default',
+          actor: 'key:defaultadmin',
+          action: 'dead_letter.replayed',
+          target: failed.id,
+          detail: { outcome: 'PENDING', errorCode: '23514' },
+        },
+        {
+          tenant_id: 'default',
+          actor: 'key:defaultadmin',
+          action: 'dead_letter.replayed',
+          target: fixed,
+          detail: { outcome: 'RESOLVED' },
+        },
+        {
+          tenant_id: 'default',
+          actor: 'key:defaultadmin',
+          action: 'dead_letter.resolved',
+          target: ignored,
+          detail: { status: 'IGNORED' },
+        },
+      ],
+    );
+    for (const row of rows) {
+      const at = new Date(row.at);
+      assert.ok(at >= before && at <= new Date(), `audited at ${row.at}`);
+    }
+  });
 });
+
+async function auditRows() {
+  return h.orm.em
+    .getConnection()
+    .execute<
+      { tenant_id: string; actor: string; action: string; target: string; detail: unknown; at: string }[]
+    >(`select tenant_id, actor, action, target, detail, at from "${SCHEMA}"."audit_log" order by at, action`);
+}

@@ -76,6 +76,7 @@ interface Step {
 const stepWrite: WriteDefinition<Step, { applied: boolean }> = {
   name: 'test.note.step',
   key: (p) => `${p.key}:${p.step}`,
+  tenant: () => ({ tenantId: 'default' }),
   orderKey: (p) => p.key,
   content: (p) => ({ key: p.key, step: p.step }),
   async write(em, p) {

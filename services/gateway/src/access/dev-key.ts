@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_TENANT } from '@assay/kit/auth';
 import type { AccessStore } from './access-store.ts';
 import { hashMatches, keyPrefix } from './api-key.ts';
 
@@ -31,12 +32,12 @@ export async function ensureDevApiKey(
   }
   const { key } = await store.create(
     {
-      tenant: 'default',
+      tenant: DEFAULT_TENANT,
       name: 'development key (npm start)',
       scopes: ['read', 'write', 'admin'],
       expiresAt: null,
     },
-    { tenant: 'default', subject: 'npm start' },
+    { tenant: DEFAULT_TENANT, subject: 'npm start' },
   );
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${key}\n`, { mode: 0o600 });

@@ -22,3 +22,9 @@ export function isScope(value: string): value is Scope {
 
 /** Tenant ids are short, printable identifiers: they end up in topics, logs and SQL parameters. */
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/**
+ * The tenant of `npm start`'s development key, and where data no one can be named for goes (a
+ * spooled write whose definition no longer exists).
+ */
+export const DEFAULT_TENANT = 'default';

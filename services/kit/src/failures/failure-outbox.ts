@@ -1,15 +1,15 @@
 import { trace } from '@opentelemetry/api';
 import type { EntityManager } from '../database/orm.ts';
-import { contentHash, nameUuid } from '../persistence/content-hash.ts';
-import type { WriteDefinition } from '../persistence/reliable-writer.ts';
+import { nameUuid } from '../persistence/content-hash.ts';
+import { type TenantRef, tenantSql } from '../persistence/tenant-ref.ts';
 
 /**
  * A failure as a producer reports it to the failure catalog. Its id is derived from what it is
  * about (run, attempt, stage, code), so a write replayed from the spool or retried reports it once.
+ * Its tenant is given when it is written (see writeFailure): usually the tenant of its run.
  */
 export interface FailureReport {
   id: string;
-  tenantId: string;
   service: string;
   runId: string | null;
   errorCode: string;
@@ -27,12 +27,11 @@ const MAX_MESSAGE = 2000;
 
 /** A report of a failure happening now, in the active trace (a run's, inside its work). */
 export function failureReport(
-  fields: Omit<FailureReport, 'id' | 'tenantId' | 'traceId' | 'occurredAt' | 'context' | 'errorMessage'> & {
+  fields: Omit<FailureReport, 'id' | 'traceId' | 'occurredAt' | 'context' | 'errorMessage'> & {
     /** What makes it this occurrence and no other (the run's attempt, say). */
     occurrence: string;
     errorMessage?: string | null;
     context?: FailureReport['context'];
-    tenantId?: string;
   },
 ): FailureReport {
   const { occurrence, ...rest } = fields;
@@ -41,7 +40,6 @@ export function failureReport(
     id: nameUuid(
       `failure:${fields.service}:${fields.runId ?? '-'}:${occurrence}:${fields.stage}:${fields.errorCode}`,
     ),
-    tenantId: fields.tenantId ?? 'default',
     errorMessage: fields.errorMessage?.slice(0, MAX_MESSAGE) ?? null,
     context: fields.context ?? null,
     traceId: trace.getActiveSpan()?.spanContext().traceId ?? null,
@@ -73,19 +71,21 @@ export function failureOutboxSql(schema: string): string {
     create index "failure_outbox_created_at_index" on "${schema}"."failure_outbox" ("created_at");`;
 }
 
-/** Inside the caller's transaction: the failure goes to the outbox (once, by its id). */
+/** Inside the caller's transaction: the failure goes to the outbox (once, by its id), as `tenant`'s. */
 export async function writeFailure(
   em: EntityManager,
   outboxTable: string,
   report: FailureReport,
+  tenant: TenantRef,
 ): Promise<void> {
+  const tenantId = tenantSql(tenant);
   await em.execute(
     `insert into ${outboxTable} (id, tenant_id, service, run_id, error_code, error_message, retryable, stage,
        trace_id, context, occurred_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) on conflict (id) do nothing`,
+     values (?, ${tenantId.sql}, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) on conflict (id) do nothing`,
     [
       report.id,
-      report.tenantId,
+      ...tenantId.params,
       report.service,
       report.runId,
       report.errorCode,
@@ -97,33 +97,4 @@ export async function writeFailure(
       new Date(report.occurredAt),
     ],
   );
-}
-
-/**
- * The one call for a failure that goes with no other write (a producer's own stage): reported
- * through the reliable write path, so it is spooled when the database is away.
- */
-export function failureWriteFor(
-  service: string,
-  outboxTable: string,
-): WriteDefinition<FailureReport, { id: string }> {
-  return {
-    name: `${service}.failure.report`,
-    key: (p) => p.id,
-    content: (p) => ({ id: p.id, errorCode: p.errorCode }),
-    async write(em, p) {
-      await writeFailure(em, outboxTable, p);
-    },
-    async readBack(em, p) {
-      // Once the catalog has taken it, the outbox no longer holds it: that is delivered, not lost.
-      const rows = await em.execute<{ id: string; error_code: string }[]>(
-        `select id, error_code from ${outboxTable} where id = ?`,
-        [p.id],
-      );
-      const content = rows[0]
-        ? { id: rows[0].id, errorCode: rows[0].error_code }
-        : { id: p.id, errorCode: p.errorCode };
-      return { result: { id: p.id }, content, hash: contentHash(content) };
-    },
-  };
 }

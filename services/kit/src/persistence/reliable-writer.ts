@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { DEFAULT_TENANT } from '../auth/caller.ts';
 import { failureReport, writeFailure } from '../failures/failure-outbox.ts';
 import type { Logger } from '../logging/logger.ts';
 import { classifyDbError } from './classify-error.ts';
@@ -8,6 +9,7 @@ import { contentHash } from './content-hash.ts';
 import { DeadLetter } from './dead-letter.entity.ts';
 import { IdempotencyConflictError, PermanentWriteError, VerificationError } from './persistence-error.ts';
 import type { Spool, SpoolRecord } from './spool.ts';
+import { type TenantRef, tenantValue } from './tenant-ref.ts';
 import { BREAKER_STATE, createWriteMetrics, type WriteMetrics } from './write-metrics.ts';
 import {
   CircuitState,
@@ -28,6 +30,8 @@ export interface WriteDefinition<P, R> {
   name: string;
   /** The idempotency key: the same key is the same write, however often it is attempted. */
   key(payload: P): string;
+  /** Whose data it is: the tenant its dead letter belongs to if it fails for good. */
+  tenant(payload: P): TenantRef;
   /**
    * Optional: writes with the same order key (a run's id, say) are applied in the order they were
    * made, spooled or not. While any of them waits in the spool, a new one is spooled behind it
@@ -79,6 +83,8 @@ export type ReplayResult =
 const DEAD_LETTER_WRITE = 'kit.dead_letter';
 
 interface DeadLetterPayload {
+  /** Absent from letters spooled before tenancy: those are the operator's tenant's. */
+  tenant?: TenantRef;
   write: string;
   key: string;
   payload: unknown;
@@ -198,7 +204,9 @@ export class ReliableWriter {
     const definition = this.definitions.get(record.write);
     if (!definition) {
       const error = new PermanentWriteError(`no write named ${record.write} is registered`, 'UNKNOWN_WRITE');
-      await this.deadLetterOrThrow(record.write, record.key, record.payload, error, 0);
+      // No definition to say whose it is: the operator's tenant, where unattributable data goes.
+      const tenant = { tenantId: DEFAULT_TENANT };
+      await this.deadLetterOrThrow(tenant, record.write, record.key, record.payload, error, 0);
       return { status: 'DEAD_LETTERED', error };
     }
     const outcome = await this.tryWrite(definition, record.payload).catch((error: unknown) => {
@@ -224,6 +232,7 @@ export class ReliableWriter {
     }
     if (outcome.transient) return { status: 'UNAVAILABLE', reason: outcome.code };
     await this.deadLetterOrThrow(
+      definition.tenant(record.payload),
       definition.name,
       definition.key(record.payload),
       record.payload,
@@ -329,12 +338,20 @@ export class ReliableWriter {
       'write failed permanently: dead-lettered',
     );
     this.metrics.count(definition.name, 'dead_lettered');
-    await this.deadLetterOrThrow(definition.name, definition.key(payload), payload, error, attempts);
+    await this.deadLetterOrThrow(
+      definition.tenant(payload),
+      definition.name,
+      definition.key(payload),
+      payload,
+      error,
+      attempts,
+    );
     return error;
   }
 
   /** Dead letters go through the same path: if the database takes no dead letter either, the spool does. */
   private async deadLetterOrThrow(
+    tenant: TenantRef,
     write: string,
     key: string,
     payload: unknown,
@@ -344,6 +361,7 @@ export class ReliableWriter {
     // The letter must be storable even when its record was refused for its content: characters
     // PostgreSQL cannot keep are written out as escapes (the letter is for people to read and fix).
     const letter: DeadLetterPayload = {
+      tenant,
       write,
       key: storable(key),
       payload: storable(payload),
@@ -448,6 +466,8 @@ export function breakerStateName(state: CircuitState): keyof typeof BREAKER_STAT
   }
 }
 
+const letterTenant = (p: DeadLetterPayload): TenantRef => p.tenant ?? { tenantId: DEFAULT_TENANT };
+
 /**
  * Dead letters are written idempotently too: one per (write, key), and with it (when the service
  * has an outbox) one failure report, whose id comes from the same (write, key).
@@ -457,6 +477,7 @@ const deadLetterWriteFor = (
 ): WriteDefinition<DeadLetterPayload, DeadLetter> => ({
   name: DEAD_LETTER_WRITE,
   key: (p) => `${p.write}:${p.key}`,
+  tenant: letterTenant,
   content: (p) => ({ write: p.write, key: p.key, payload: p.payload }),
   async write(em, p) {
     if (outbox) {
@@ -473,12 +494,14 @@ const deadLetterWriteFor = (
           retryable: false,
           context: { write: p.write, reason: p.errorCode },
         }),
+        letterTenant(p),
       );
     }
     await em
       .createQueryBuilder(DeadLetter)
       .insert({
         id: randomUUID(),
+        tenantId: tenantValue(letterTenant(p)),
         write: p.write,
         idempotencyKey: p.key,
         payload: p.payload,

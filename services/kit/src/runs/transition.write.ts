@@ -101,6 +101,7 @@ export function transitionWriteFor(kind: RunKind): WriteDefinition<Transition, T
   return {
     name: `${kind.service}.run.transition`,
     key: transitionKey,
+    tenant: (p) => ({ runId: p.runId, runTable: kind.table }),
     orderKey: (p) => p.runId,
     content,
     async write(em, p) {
@@ -128,7 +129,9 @@ export function transitionWriteFor(kind: RunKind): WriteDefinition<Transition, T
       ];
       const update = guardedUpdate(kind, p, set, params);
       const moved = await em.execute<{ id: string }[]>(update.sql, update.params);
-      if (p.failure && moved.length > 0) await writeFailure(em, kind.outbox, p.failure);
+      if (p.failure && moved.length > 0) {
+        await writeFailure(em, kind.outbox, p.failure, { runId: p.runId, runTable: kind.table });
+      }
     },
     async readBack(em, p) {
       const run = await readRunState(kind, em, p.runId);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
+import { AuditEntry } from '../../src/audit/audit-entry.entity.ts';
+import { Migration20261206000010AuditLog } from '../../src/audit/audit-log.migration.ts';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres.ts';
 import { createOrm, type MikroORM, migrate } from '../../src/database/orm.ts';
 import { failureOutboxSql } from '../../src/failures/failure-outbox.ts';
@@ -111,8 +113,12 @@ export async function openHarness(options: {
   const orm = await createOrm({
     url: options.url,
     schema: SCHEMA,
-    entities: [Note, DeadLetter],
-    migrations: [Migration20261123000001Notes, Migration20261123000000DeadLetters],
+    entities: [Note, DeadLetter, AuditEntry],
+    migrations: [
+      Migration20261123000001Notes,
+      Migration20261123000000DeadLetters,
+      Migration20261206000010AuditLog,
+    ],
     connectTimeoutMs: options.connectTimeoutMs ?? 1000,
     poolMax: options.poolMax ?? 10,
   });

@@ -44,11 +44,14 @@ export class Migration20261123000001Notes extends Migration {
 export interface NotePayload {
   key: string;
   body: unknown;
+  /** Whose note it is (its dead letter's tenant): `default` unless a test says otherwise. */
+  tenantId?: string;
 }
 
 export const noteWrite: WriteDefinition<NotePayload, Note> = {
   name: 'test.note',
   key: (p) => p.key,
+  tenant: (p) => ({ tenantId: p.tenantId ?? 'default' }),
   content: (p) => ({ key: p.key, body: p.body }),
   async write(em, p, hash) {
     await em

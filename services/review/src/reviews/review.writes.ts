@@ -26,6 +26,9 @@ export interface StoreProposal {
   personaSetVersion: string;
 }
 
+/** Everything here belongs to a run: its tenant is the run's. */
+const runTenant = (p: { runId: string }) => ({ runId: p.runId, runTable: REVIEW_RUNS.table });
+
 const proposalContent = (p: Pick<StoreProposal, 'runId' | 'version' | 'proposal' | 'diff'>) => ({
   runId: p.runId,
   version: p.version,
@@ -37,6 +40,7 @@ const proposalContent = (p: Pick<StoreProposal, 'runId' | 'version' | 'proposal'
 export const proposalWrite: WriteDefinition<StoreProposal, ProposalVersion> = {
   name: 'review.proposal.store',
   key: (p) => p.runId,
+  tenant: runTenant,
   orderKey: (p) => p.runId,
   content: proposalContent,
   async write(em, p, hash) {
@@ -111,6 +115,7 @@ function verdictOf(review: PersonaReview): PersonaVerdict | null {
 export const personaReviewWrite: WriteDefinition<StorePersonaReview, PersonaReview> = {
   name: 'review.persona.store',
   key: (p) => `${p.runId}:${p.personaId}:${p.verdict ? 'ok' : (p.error?.code ?? 'failed')}`,
+  tenant: runTenant,
   orderKey: (p) => p.runId,
   content: (p) => reviewContent({ ...p, errorCode: p.error?.code ?? null }),
   async write(em, p, hash) {
@@ -159,7 +164,7 @@ export const personaReviewWrite: WriteDefinition<StorePersonaReview, PersonaRevi
        where persona_review.error_code is not null`,
       [...Object.values(row), p.runId],
     );
-    if (p.failure) await writeFailure(em, REVIEW_RUNS.outbox, p.failure);
+    if (p.failure) await writeFailure(em, REVIEW_RUNS.outbox, p.failure, runTenant(p));
   },
   async readBack(em, p) {
     const stored = await em.findOne(PersonaReview, { runId: p.runId, personaId: p.personaId });
@@ -195,6 +200,7 @@ const decisionContent = (runId: string, d: Omit<DecisionResult, never>, delta: R
 export const completeReviewWrite: WriteDefinition<CompleteReview, FinalResult> = {
   name: 'review.run.complete',
   key: (p) => p.runId,
+  tenant: runTenant,
   orderKey: (p) => p.runId,
   content: (p) => decisionContent(p.runId, p.decision, p.delta),
   async write(em, p, hash) {

@@ -45,6 +45,7 @@ function requested(
 export const createReviewWrite: WriteDefinition<CreateReview, ReviewRun> = {
   name: 'review.run.create',
   key: (p) => (p.idempotencyKey ? `${p.tenantId}:${p.idempotencyKey}` : p.id),
+  tenant: (p) => ({ tenantId: p.tenantId }),
   // A run's transitions wait behind its creation while that is still spooled.
   orderKey: (p) => p.id,
   content: requested,

@@ -57,6 +57,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export const createRunWrite: WriteDefinition<CreateRun, ScoringRun> = {
   name: 'scoring.run.create',
   key: (p) => (p.idempotencyKey ? `${p.tenantId}:${p.idempotencyKey}` : p.id),
+  tenant: (p) => ({ tenantId: p.tenantId }),
   // A run's transitions wait behind its creation while that is still spooled.
   orderKey: (p) => p.id,
   content: (p) => requested({ ...p, diffSha256: sha256(p.diff) }),

@@ -37,6 +37,7 @@ const asTransition = (p: CompleteRun) => ({
 export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
   name: 'scoring.run.complete',
   key: (p) => p.runId,
+  tenant: (p) => ({ runId: p.runId, runTable: SCORING_RUNS.table }),
   orderKey: (p) => p.runId,
   content: (p) => scoreContent(p.runId, p.score),
   async write(em, p, hash) {

@@ -1,4 +1,6 @@
 import type { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
+import { recordAudit } from '../../audit/audit-entry.entity.ts';
+import type { Caller } from '../../auth/caller.ts';
 import { isUuid, paginate } from '../../database/paginate.ts';
 import { AppError, BadUserInputError, NotFoundError } from '../../errors.ts';
 import { classifyDbError } from '../classify-error.ts';
@@ -17,8 +19,9 @@ const STALE_REPLAY_MS = 5 * 60_000;
 const WHAT = 'persistence failure';
 
 /**
- * Lists dead letters and acts on them: replay through the writer, or a person's resolution. Every
- * change is a guarded update, so concurrent requests cannot both act on the same letter.
+ * Lists a tenant's dead letters and acts on them: replay through the writer, or a person's
+ * resolution. Every change is a guarded update, so concurrent requests cannot both act on the same
+ * letter; the one that settles a letter commits with its audit row (who, what, when).
  */
 export class DeadLetterService {
   constructor(
@@ -30,7 +33,7 @@ export class DeadLetterService {
     status: DeadLetterStatus | null | undefined,
     first: number | null | undefined,
     after: string | null | undefined,
-    tenantId = 'default',
+    tenantId: string,
   ) {
     return this.available(() =>
       paginate(this.orm.em.fork(), DeadLetter, status ? { tenantId, status } : { tenantId }, {
@@ -45,7 +48,8 @@ export class DeadLetterService {
    * and one more retry counted, when it fails for good again; SERVICE_UNAVAILABLE (left PENDING)
    * when the database is away.
    */
-  replay(id: string, tenantId = 'default'): Promise<DeadLetter> {
+  replay(id: string, caller: Caller): Promise<DeadLetter> {
+    const tenantId = caller.tenant;
     return this.available(async () => {
       const claimedAt = new Date();
       const claimed =
@@ -81,19 +85,29 @@ export class DeadLetterService {
         throw unavailable();
       }
       if (result.status === 'SAVED') {
-        await this.update(ours, {
-          status: DeadLetterStatus.RESOLVED,
-          resolvedAt: new Date(),
-          resolutionNote: 'replayed',
-        });
+        await this.update(
+          ours,
+          { status: DeadLetterStatus.RESOLVED, resolvedAt: new Date(), resolutionNote: 'replayed' },
+          new Date(),
+          { caller, action: 'dead_letter.replayed', detail: { outcome: DeadLetterStatus.RESOLVED } },
+        );
       } else {
         // The writer's own dead letter for it hit this row's (write, key) and changed nothing.
-        await this.update(ours, {
-          status: DeadLetterStatus.PENDING,
-          retryCount: letter.retryCount + 1,
-          errorCode: result.error.reason,
-          errorMessage: result.error.message,
-        });
+        await this.update(
+          ours,
+          {
+            status: DeadLetterStatus.PENDING,
+            retryCount: letter.retryCount + 1,
+            errorCode: result.error.reason,
+            errorMessage: result.error.message,
+          },
+          new Date(),
+          {
+            caller,
+            action: 'dead_letter.replayed',
+            detail: { outcome: DeadLetterStatus.PENDING, errorCode: result.error.reason },
+          },
+        );
       }
       return (await this.find(id, tenantId))!;
     });
@@ -104,26 +118,23 @@ export class DeadLetterService {
     id: string,
     resolution: DeadLetterResolution,
     note: string | null | undefined,
-    tenantId = 'default',
+    caller: Caller,
   ): Promise<DeadLetter> {
+    const tenantId = caller.tenant;
     if (note != null && note.length > MAX_NOTE_LENGTH) {
       throw new BadUserInputError(`note is ${note.length} characters; the limit is ${MAX_NOTE_LENGTH}`);
     }
     return this.available(async () => {
       const now = new Date();
+      const status =
+        resolution === DeadLetterResolution.IGNORED ? DeadLetterStatus.IGNORED : DeadLetterStatus.RESOLVED;
       const done =
         isUuid(id) &&
         (await this.update(
           claimable(id, tenantId, now),
-          {
-            status:
-              resolution === DeadLetterResolution.IGNORED
-                ? DeadLetterStatus.IGNORED
-                : DeadLetterStatus.RESOLVED,
-            resolutionNote: note ?? null,
-            resolvedAt: now,
-          },
+          { status, resolutionNote: note ?? null, resolvedAt: now },
           now,
+          { caller, action: 'dead_letter.resolved', detail: { status } },
         ));
       if (!done) throw await this.refusal(id, tenantId);
       return (await this.find(id, tenantId))!;
@@ -134,13 +145,23 @@ export class DeadLetterService {
     return this.orm.em.fork().findOne(DeadLetter, { id, tenantId });
   }
 
-  /** One parameterised guarded UPDATE; true when it changed the row. */
+  /**
+   * One parameterised guarded UPDATE; true when it changed the row. With `audit`, the audit row is
+   * written in the same transaction, and only when the update matched.
+   */
   private async update(
     where: FilterQuery<DeadLetter>,
     data: Partial<DeadLetter>,
     updatedAt = new Date(),
+    audit?: { caller: Caller; action: string; detail: Record<string, unknown> },
   ): Promise<boolean> {
-    return (await this.orm.em.fork().nativeUpdate(DeadLetter, where, { ...data, updatedAt })) > 0;
+    if (!audit) return (await this.orm.em.fork().nativeUpdate(DeadLetter, where, { ...data, updatedAt })) > 0;
+    return this.orm.em.fork().transactional(async (em) => {
+      const changed = (await em.nativeUpdate(DeadLetter, where, { ...data, updatedAt })) > 0;
+      if (changed)
+        recordAudit(em, audit.caller, audit.action, String((where as { id: string }).id), audit.detail);
+      return changed;
+    });
   }
 
   /** Why a guarded update matched nothing, as the error the client gets. */
