@@ -35,7 +35,11 @@ describe('failure queries at 100,000 rows (real PostgreSQL)', { timeout: 180_000
   const runIds = Array.from({ length: 2000 }, () => randomUUID());
 
   before(async () => {
-    service = await startTestService(failureCatalogService, { ASSAY_FAILURE_INTAKE_INTERVAL_MS: '60000' });
+    service = await startTestService(failureCatalogService, {
+      ASSAY_FAILURE_INTAKE_INTERVAL_MS: '60000',
+      // Seeding 100,000 rows on a busy machine can pass the default 15 s: plans are checked here, not times.
+      ASSAY_DB_STATEMENT_TIMEOUT_MS: '300000',
+    });
     ({ failures } = createCatalogServices(service.orm));
     const sql = service.orm.em.getConnection();
     // Each filter's value is rare (about 1 in 80): found only through an index on its column, or
