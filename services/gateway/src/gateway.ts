@@ -3,19 +3,21 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type Logger, loadConfig } from '@assay/kit';
 import { type Caller, CONTEXT_HEADER } from '@assay/kit/auth';
+import { graphqlLimits, introspectionEnabled } from '@assay/kit/limits';
 import { SUBGRAPHS } from '@assay/kit/operations';
 import type { Telemetry } from '@assay/kit/telemetry';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
-import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { ExecutionArgs } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Access } from './access/access.ts';
+import { csrfPlugin } from './edge/csrf.ts';
+import { corsFromAllowList, setEdgeHeaders } from './edge/http-edge.ts';
+import { armorPlugins, operationTimeoutPlugin, requestLimitsPlugin } from './edge/limits.ts';
+import { createMaskError } from './edge/mask-errors.ts';
+import { RateLimiter, rateLimitPlugin } from './edge/rate-limit.ts';
 import { statusHandler } from './status.ts';
 
 export const SUPERGRAPH_PATH = join(import.meta.dirname, '..', '..', '..', 'schema', 'supergraph.graphql');
@@ -27,6 +29,10 @@ const VARIABLES = [
   'ASSAY_GATEWAY_PORT',
   'ASSAY_GRAPHQL_MAX_DEPTH',
   'ASSAY_GRAPHQL_INTROSPECTION',
+  'ASSAY_GRAPHQL_TIMEOUT_MS',
+  'ASSAY_RATE_LIMIT_PER_MINUTE',
+  'ASSAY_CORS_ORIGINS',
+  'ASSAY_CORS_CREDENTIALS',
   'ASSAY_CONTEXT_SECRET',
   'ASSAY_JWKS_URL',
   'ASSAY_JWT_ISSUER',
@@ -40,7 +46,7 @@ const VARIABLES = [
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(VARIABLES, env);
+  return { ...loadConfig(VARIABLES, env), NODE_ENV: env.NODE_ENV };
 }
 
 /** Where each subgraph is reached: its ASSAY_*_URL, else localhost on its ASSAY_*_PORT. */
@@ -55,7 +61,9 @@ export function subgraphUrls(config: GatewayConfig): Record<string, string> {
 
 /**
  * Hive Gateway on the checked-in supergraph: GraphQL over HTTP (and SSE) plus graphql-ws on the same
- * `/graphql` path, an IDE that works offline, and limits on depth, aliases, tokens and cost.
+ * `/graphql` path, an IDE that works offline (off in production unless enabled), and the edge:
+ * the shared abuse limits (`@assay/kit/limits`, each refusal with its own code), a per-caller rate
+ * limit, CSRF prevention, CORS from an allow-list, error masking and security headers.
  * Subscriptions reach subgraphs over graphql-ws (Apollo Server subgraphs do not speak SSE).
  */
 export function createGateway(
@@ -65,6 +73,10 @@ export function createGateway(
   telemetry?: Telemetry,
 ): Server {
   const urls = subgraphUrls(config);
+  const limits = graphqlLimits(config);
+  const introspection = introspectionEnabled(config.ASSAY_GRAPHQL_INTROSPECTION, config.NODE_ENV);
+  const maskError = createMaskError(log, { hideSuggestions: !introspection });
+  const limiter = new RateLimiter(config.ASSAY_RATE_LIMIT_PER_MINUTE);
   const gateway = createGatewayRuntime({
     supergraph: readFileSync(SUPERGRAPH_PATH, 'utf8'),
     logging: hiveLogLevel(config.LOG_LEVEL),
@@ -72,9 +84,14 @@ export function createGateway(
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     readinessCheckEndpoint: '/readyz',
-    graphiql: config.ASSAY_GRAPHQL_INTROSPECTION ? { title: 'Assay' } : false,
+    graphiql: introspection ? { title: 'Assay' } : false,
     renderGraphiQL,
-    disableIntrospection: config.ASSAY_GRAPHQL_INTROSPECTION ? undefined : { disableIf: () => true },
+    disableIntrospection: introspection ? undefined : { disableIf: () => true },
+    cors: corsFromAllowList(config.ASSAY_CORS_ORIGINS ?? [], config.ASSAY_CORS_CREDENTIALS),
+    maskedErrors: { maskError, errorMessage: 'internal error' },
+    // Yoga's own batch check comes after ours (BATCH_TOO_LARGE), at the same limit.
+    batching: { limit: limits.maxBatch },
+    upstreamCancellation: true,
     additionalTypeDefs: access.typeDefs,
     additionalResolvers: access.resolvers,
     // Every subgraph request carries the caller, signed (see access/access-plugin.ts).
@@ -92,15 +109,18 @@ export function createGateway(
       },
     },
     plugins: () => [
+      csrfPlugin(),
+      requestLimitsPlugin(limits),
       access.plugin,
-      maxDepthPlugin({ n: config.ASSAY_GRAPHQL_MAX_DEPTH, flattenFragments: true }),
-      maxAliasesPlugin({ n: 15 }),
-      maxTokensPlugin({ n: 2000 }),
-      costLimitPlugin({ maxCost: 5000 }),
+      // After access: keyed by the caller it authenticated.
+      rateLimitPlugin(limiter),
+      ...armorPlugins(limits, { hideSuggestions: !introspection }),
+      operationTimeoutPlugin(limits),
     ],
   });
 
   const server = createServer((req, res) => {
+    setEdgeHeaders(req, res, introspection);
     if (req.url === '/metrics' && telemetry) return telemetry.prometheus.getMetricsRequestHandler(req, res);
     if (req.url === '/status' && req.method === 'GET') return void statusHandler(res, urls);
     return gateway(req, res);
@@ -123,24 +143,32 @@ export function createGateway(
       },
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      // A refused operation (syntax, limits, rate) gets an `error` message for its id; the socket and
+      // its other subscriptions go on (a throw here would close the whole socket with 4500).
       onSubscribe: async (ctx, _id, payload) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          caller: (ctx.extra as SocketExtra).caller,
-        });
-        const args = {
-          schema,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
+        try {
+          const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params: payload,
+            caller: (ctx.extra as SocketExtra).caller,
+          });
+          const document = parse(payload.query);
+          const errors = validate(schema, document);
+          if (errors.length > 0)
+            return errors.map((e: GraphQLError) => socketError(e, 'GRAPHQL_VALIDATION_FAILED', maskError));
+          return {
+            schema,
+            operationName: payload.operationName,
+            document,
+            variableValues: payload.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
+        } catch (error) {
+          return [socketError(error, 'GRAPHQL_PARSE_FAILED', maskError)];
+        }
       },
     },
     sockets,
@@ -151,6 +179,25 @@ export function createGateway(
   });
   log.debug({ subgraphs: urls }, 'gateway configured');
   return server;
+}
+
+/**
+ * An operation's refusal over graphql-ws, masked as over HTTP: a refusal keeps its own code, a
+ * GraphQL error without one gets `fallbackCode` (a syntax or validation error), HTTP hints are dropped.
+ */
+function socketError(
+  error: unknown,
+  fallbackCode: string,
+  maskError: (error: unknown, message: string) => Error,
+): GraphQLError {
+  const masked = maskError(error, 'internal error') as GraphQLError;
+  const { http: _http, code, ...extensions } = masked.extensions ?? {};
+  return new GraphQLError(masked.message, {
+    nodes: masked.nodes,
+    source: masked.source,
+    positions: masked.positions,
+    extensions: { ...extensions, code: code ?? fallbackCode },
+  });
 }
 
 /** Hive's logger knows debug/info/warn/error; pino's fatal and silent map onto error and off. */

@@ -51,37 +51,31 @@ export function graphqlLimits(config: {
   };
 }
 
-/** `extensions.code` of each refusal (each has an entry in the failure catalog's API errors). */
-export const LIMIT_CODES = {
-  depth: 'QUERY_TOO_DEEP',
-  cost: 'QUERY_TOO_COSTLY',
-  aliases: 'TOO_MANY_ALIASES',
-  tokens: 'TOO_MANY_TOKENS',
-  directives: 'TOO_MANY_DIRECTIVES',
-  batch: 'BATCH_TOO_LARGE',
-  body: 'PAYLOAD_TOO_LARGE',
-  timeout: 'OPERATION_TIMEOUT',
-  rate: 'RATE_LIMITED',
-  csrf: 'CSRF_PREVENTED',
+/**
+ * Each refusal's `extensions.code` and HTTP status (every code has an entry in the failure
+ * catalog's API errors).
+ */
+const REFUSALS = {
+  depth: { code: 'QUERY_TOO_DEEP', status: 400 },
+  cost: { code: 'QUERY_TOO_COSTLY', status: 400 },
+  aliases: { code: 'TOO_MANY_ALIASES', status: 400 },
+  tokens: { code: 'TOO_MANY_TOKENS', status: 400 },
+  directives: { code: 'TOO_MANY_DIRECTIVES', status: 400 },
+  batch: { code: 'BATCH_TOO_LARGE', status: 413 },
+  body: { code: 'PAYLOAD_TOO_LARGE', status: 413 },
+  timeout: { code: 'OPERATION_TIMEOUT', status: 504 },
+  rate: { code: 'RATE_LIMITED', status: 429 },
+  csrf: { code: 'CSRF_PREVENTED', status: 403 },
 } as const;
 
-export type LimitKind = keyof typeof LIMIT_CODES;
+export type LimitKind = keyof typeof REFUSALS;
+
+export const LIMIT_CODES = Object.fromEntries(
+  Object.entries(REFUSALS).map(([kind, refusal]) => [kind, refusal.code]),
+) as { [K in LimitKind]: (typeof REFUSALS)[K]['code'] };
 
 /** Every code above: client mistakes, whose message is kept when errors are masked. */
 export const LIMIT_CODE_SET: ReadonlySet<string> = new Set(Object.values(LIMIT_CODES));
-
-const STATUS: Record<LimitKind, number> = {
-  depth: 400,
-  cost: 400,
-  aliases: 400,
-  tokens: 400,
-  directives: 400,
-  batch: 413,
-  body: 413,
-  timeout: 504,
-  rate: 429,
-  csrf: 403,
-};
 
 /** A refusal: its own code, a message naming the limit and its value, and its HTTP status. */
 export function limitError(
@@ -91,8 +85,8 @@ export function limitError(
 ): GraphQLError {
   return new GraphQLError(message, {
     extensions: {
-      code: LIMIT_CODES[kind],
-      http: { status: STATUS[kind], ...(options.headers ? { headers: options.headers } : {}) },
+      code: REFUSALS[kind].code,
+      http: { status: REFUSALS[kind].status, ...(options.headers ? { headers: options.headers } : {}) },
     },
   });
 }
