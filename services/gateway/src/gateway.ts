@@ -126,7 +126,8 @@ export function createGateway(
     return gateway(req, res);
   });
 
-  const sockets = new WebSocketServer({ server, path: '/graphql' });
+  // A graphql-ws message is held to the same size as an HTTP body (ws allows 100 MiB by default).
+  const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxBodyBytes });
   useServer(
     {
       // A socket is authenticated once, by the credential in `connection_init` (4403 otherwise).
