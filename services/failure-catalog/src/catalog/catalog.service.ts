@@ -83,7 +83,7 @@ export class CatalogService {
       .fork()
       .find(
         CatalogEntry,
-        { tenantId: { $in: [...new Set([tenantId, SHIPPED_CATALOG])] } },
+        { tenantId: { $in: [tenantId, SHIPPED_CATALOG] } },
         { orderBy: { errorCode: 'asc' } },
       );
     const byCode = new Map<string, CatalogEntry>();
