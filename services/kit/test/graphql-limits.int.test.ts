@@ -97,10 +97,12 @@ const deep = (levels: number) => `{ root { ${'child { '.repeat(levels)}id${' }'.
 const codes = (r: { errors?: { extensions?: { code?: string } }[] }) =>
   r.errors?.map((e) => e.extensions?.code);
 
+type Body = { errors?: { message: string; extensions?: { code?: string } }[]; data?: unknown };
+
 async function post(
   url: string,
   body: string | unknown,
-): Promise<{ status: number; json: any; headers: Headers }> {
+): Promise<{ status: number; json: Body & Body[]; headers: Headers }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...credentialsFor(url) },
@@ -164,7 +166,7 @@ describe('subgraph limits, introspection, masking and headers (a real service, r
     );
     assert.equal(eleven.status, 413);
     assert.deepEqual(codes(eleven.json), ['BATCH_TOO_LARGE']);
-    assert.match(eleven.json.errors[0].message, /Batch limit of 10 operations exceeded/);
+    assert.match(eleven.json.errors![0]!.message, /Batch limit of 10 operations exceeded/);
   });
 
   it('refuses a body over 16 MiB with 413 PAYLOAD_TOO_LARGE', async () => {
@@ -172,14 +174,14 @@ describe('subgraph limits, introspection, masking and headers (a real service, r
     const refused = await post(dev.url, big);
     assert.equal(refused.status, 413);
     assert.deepEqual(codes(refused.json), ['PAYLOAD_TOO_LARGE']);
-    assert.match(refused.json.errors[0].message, /limit of 16777216 bytes/);
+    assert.match(refused.json.errors![0]!.message, /limit of 16777216 bytes/);
   });
 
   it('answers an operation over its time limit with 504 OPERATION_TIMEOUT', async () => {
     const late = await post(dev.url, { query: '{ slow }' });
     assert.equal(late.status, 504);
     assert.deepEqual(codes(late.json), ['OPERATION_TIMEOUT']);
-    assert.match(late.json.errors[0].message, /time limit of 200 ms/);
+    assert.match(late.json.errors![0]!.message, /time limit of 200 ms/);
   });
 
   it('allows introspection and suggestions by default, neither with NODE_ENV=production', async () => {

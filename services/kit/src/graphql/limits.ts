@@ -168,7 +168,12 @@ export function hideSuggestions(message: string): string {
  * SQL. Returns the message with those parts replaced, or undefined when nothing of it can be shown.
  */
 export function scrubMessage(message: string): string | undefined {
-  if (/\b(select|insert\s+into|update|delete\s+from)\b[\s\S]*\b(from|values|set|where)\b/i.test(message)) {
+  // SQL: a statement keyword with quoted qualified names, bind parameters or a WHERE comparison (a
+  // person's sentence such as "select a scorer from the list" has none of those).
+  if (
+    /\b(select|insert\s+into|update|delete\s+from|returning)\b/i.test(message) &&
+    /"\w+"\."\w+"|\$\d+\b|\bwhere\b[^.]*=/i.test(message)
+  ) {
     return undefined;
   }
   if (/\n\s+at\s/.test(message)) return undefined;
