@@ -1,0 +1,199 @@
+// The gateway's cost, measured from outside on the whole system: one simple query (`scoringRun(id)`
+// with a different existing id per request, so the gateway's de-duplication of identical in-flight
+// requests cannot flatter it) sent by `--connections` keep-alive clients for `--seconds` per round to
+//  1. the scoring subgraph directly (with a signed context, as the gateway would send),
+//  2. a gateway with authentication off (every request taken as one caller: the baseline), and
+//  3. the same gateway with authentication on (an API key per request, hashed and compared).
+// Rounds alternate between the three so drift on the machine hits each alike.
+//   npm run bench -- gateway [--seconds 8] [--rounds 2] [--connections 20] [--runs 500]
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CONTEXT_HEADER } from '@assay/kit/auth';
+import {
+  credentialsFor,
+  freePort,
+  gql,
+  runScript,
+  type Started,
+  signedContext,
+  systemPorts,
+} from '@assay/kit/testing';
+import { startEmbeddedDatabase } from '../scripts/embedded-database.ts';
+import { percentile } from './stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '500' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+const RUNS = Number(values.runs);
+
+const QUERY = 'query($id: ID!) { scoringRun(id: $id) { id status attempt createdAt } }';
+const DIFF = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-const a = 1;\n+const a = 2;\n';
+
+const dir = await mkdtemp(join(tmpdir(), 'assay-bench-gateway-'));
+await chmod(dir, 0o755); // the embedded server runs as the postgres user when we are root
+const embedded = process.env.DATABASE_URL
+  ? undefined
+  : await startEmbeddedDatabase({ dataDir: dir, port: await freePort(), say: () => undefined });
+const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
+const processes: Started[] = [];
+
+interface Target {
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  latencies: number[];
+  seconds: number;
+}
+
+/** `--connections` clients, each sending one request after another for `seconds`. */
+async function load(target: Target, ids: string[], seconds: number, record: boolean): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const { hostname, port, pathname } = new URL(target.url);
+  const until = performance.now() + seconds * 1000;
+  let n = 0;
+  const send = (id: string) =>
+    new Promise<void>((resolve, reject) => {
+      const body = JSON.stringify({ query: QUERY, variables: { id } });
+      const req = request(
+        {
+          agent,
+          hostname,
+          port,
+          path: pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...target.headers,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => {
+            text += chunk;
+          });
+          res.on('end', () =>
+            res.statusCode === 200 && text.includes(`"id":"${id}"`)
+              ? resolve()
+              : reject(new Error(`${target.label}: ${res.statusCode} ${text.slice(0, 300)}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        const id = ids[n++ % ids.length]!;
+        const t = performance.now();
+        await send(id);
+        if (record) target.latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  if (record) target.seconds += (performance.now() - started) / 1000;
+  agent.destroy();
+}
+
+try {
+  const ports = await systemPorts();
+  const system = runScript('scripts/start.ts', {
+    DATABASE_URL: databaseUrl,
+    ASSAY_DATA_DIR: join(dir, 'system'),
+    ...ports,
+  });
+  processes.push(system);
+  const url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
+  await system.waitFor(/API key: /);
+  const gateways: Record<'on' | 'off', string> = { on: '', off: '' };
+  for (const auth of ['off', 'on'] as const) {
+    const port = await freePort();
+    const gateway = runScript(
+      'bench/support/gateway-server.ts',
+      { DATABASE_URL: databaseUrl, ...ports, ASSAY_GATEWAY_PORT: String(port) },
+      ['--auth', auth],
+    );
+    processes.push(gateway);
+    gateways[auth] = (await gateway.waitFor(/gateway ready at (\S+graphql)/))[1]!;
+  }
+
+  console.log(`creating ${RUNS} runs…`);
+  const ids: string[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = await gql(
+      url,
+      'mutation($input: StartScoringRunInput!) { startScoringRun(input: $input) { id } }',
+      { input: { subject: { repository: 'bench/api', prNumber: i + 1, diff: DIFF }, scorer: 'RULES' } },
+    );
+    if (!started.data) throw new Error(`startScoringRun: ${JSON.stringify(started.errors)}`);
+    ids.push(started.data.startScoringRun.id);
+  }
+  // Measured once they are all executed: the scoring workers must not compete with the load.
+  for (let live = ids.length; live > 0; ) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const runs = await gql(
+      url,
+      '{ scoringRuns(first: 100, filter: { status: [QUEUED, RUNNING, SCORING] }) { nodes { id } } }',
+    );
+    live = runs.data?.scoringRuns.nodes.length ?? 1;
+  }
+  ids.sort(() => Math.random() - 0.5);
+
+  const target = (label: string, targetUrl: string, headers: Record<string, string>): Target => ({
+    label,
+    url: targetUrl,
+    headers,
+    latencies: [],
+    seconds: 0,
+  });
+  const targets = [
+    target('scoring subgraph, direct', `http://127.0.0.1:${ports.ASSAY_SCORING_PORT}/graphql`, {
+      [CONTEXT_HEADER]: signedContext('default', ['admin'], 'bench'),
+    }),
+    target('gateway, authentication off', gateways.off, {}),
+    target('gateway, API key', gateways.on, credentialsFor(url)),
+  ];
+  for (const t of targets) await load(t, ids, 2, false); // warm-up: JIT, pools, caches
+  for (let round = 0; round < ROUNDS; round++) for (const t of targets) await load(t, ids, SECONDS, true);
+
+  const rate = (t: Target) => t.latencies.length / t.seconds;
+  console.log(
+    `\n${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each, ${RUNS} distinct run ids; all processes on this machine (${(await import('node:os')).cpus().length} cores)`,
+  );
+  console.log('target                         req/s     p50 ms   p99 ms');
+  for (const t of targets) {
+    t.latencies.sort((a, b) => a - b);
+    console.log(
+      `${t.label.padEnd(30)} ${rate(t).toFixed(0).padStart(6)} ${percentile(t.latencies, 50).toFixed(1).padStart(9)} ${percentile(t.latencies, 99).toFixed(1).padStart(8)}`,
+    );
+  }
+  const [direct, off, on] = targets as [Target, Target, Target];
+  console.log(
+    `\nauthenticated ÷ unauthenticated gateway: ${(rate(on) / rate(off)).toFixed(3)}× throughput (cost of authentication ${((1 - rate(on) / rate(off)) * 100).toFixed(1)}%)`,
+  );
+  console.log(`gateway (authentication off) ÷ subgraph: ${(rate(off) / rate(direct)).toFixed(3)}×`);
+  console.log(`gateway (API key) ÷ subgraph:            ${(rate(on) / rate(direct)).toFixed(3)}×`);
+} finally {
+  for (const p of processes.toReversed()) {
+    if (p.child.exitCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  }
+  await embedded?.server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
