@@ -158,10 +158,13 @@ try {
   const gateway = startProcess('gateway', 'services/gateway/src/main.ts', env);
   await waitReady('gateway', `http://${host}:${config.ASSAY_GATEWAY_PORT}/readyz`, gateway);
   const key = LOOPBACK.has(config.ASSAY_HOST) ? await developmentKey(databaseUrl) : undefined;
-  process.stdout.write(`Assay is ready: http://${host}:${config.ASSAY_GATEWAY_PORT}/graphql\n`);
-  if (key?.created)
-    process.stdout.write(`API key: ${key.key} (shown once; kept in ${devKeyPath(config.ASSAY_DATA_DIR)})\n`);
-  else if (key) process.stdout.write(`API key: in ${devKeyPath(config.ASSAY_DATA_DIR)}\n`);
+  // One write: whoever reads "ready" has the key line with it.
+  const keyLine = key?.created
+    ? `API key: ${key.key} (shown once; kept in ${devKeyPath(config.ASSAY_DATA_DIR)})\n`
+    : key
+      ? `API key: in ${devKeyPath(config.ASSAY_DATA_DIR)}\n`
+      : '';
+  process.stdout.write(`Assay is ready: http://${host}:${config.ASSAY_GATEWAY_PORT}/graphql\n${keyLine}`);
 } catch (error) {
   if (!stopping) {
     say((error as Error).message.split('\n')[0] ?? 'start-up failed');

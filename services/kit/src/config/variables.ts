@@ -227,7 +227,12 @@ export const variables = {
   ASSAY_CONFIG: {
     schema: z.string().min(1),
     description:
-      'The `assay` command line: its JSON config file (`--config` wins; else `./assay.config.json`).',
+      'The `assay` command line: its JSON config file (`--config` wins; else `./assay.config.json`), e.g. `{"url": "…", "apiKey": "…"}`.',
+  },
+  ASSAY_API_KEY: {
+    schema: z.string().min(1),
+    description:
+      'The `assay` command line: the API key it sends (`--api-key` wins; then `apiKey` in the config file, then `<ASSAY_DATA_DIR>/dev-api-key`). Never printed.',
   },
   ASSAY_LLM_MODEL: {
     schema: z.string().min(1),
