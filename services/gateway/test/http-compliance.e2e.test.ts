@@ -34,6 +34,10 @@ test('every MUST audit of graphql-http passes against the gateway', { timeout: 6
   assert.ok(results.length >= 13, `${results.length} audits ran`);
 
   const findings = results.filter((r): r is AuditFail => r.status !== 'ok');
+  const count = (level: string) => results.filter((r) => r.name.startsWith(level)).length;
+  process.stdout.write(
+    `# graphql-http: ${results.length} audits (${count('MUST')} MUST, ${count('SHOULD')} SHOULD, ${count('MAY')} MAY), ${findings.length} not ok\n`,
+  );
   for (const finding of findings) {
     process.stdout.write(`# ${finding.status} ${finding.id} ${finding.name}: ${finding.reason}\n`);
   }
@@ -44,4 +48,21 @@ test('every MUST audit of graphql-http passes against the gateway', { timeout: 6
   );
   const must = results.filter((r) => r.name.startsWith('MUST'));
   assert.ok(must.length >= 13, `${must.length} MUST audits ran`);
+});
+
+test('outside production the IDE is served, with a CSP that lets it run, and introspection answers', async () => {
+  const ide = await fetch(url, { headers: { accept: 'text/html' } });
+  assert.equal(ide.status, 200);
+  assert.match(ide.headers.get('content-type') ?? '', /text\/html/);
+  assert.match(await ide.text(), /<html/i);
+  const csp = ide.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(ide.headers.get('x-frame-options'), 'DENY');
+  const introspection = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...credentialsFor(url) },
+    body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+  });
+  assert.deepEqual(await introspection.json(), { data: { __schema: { queryType: { name: 'Query' } } } });
 });

@@ -88,7 +88,8 @@ export function requestLimitsPlugin(limits: GraphQLLimits): GatewayPlugin {
 
 /**
  * A query or mutation still running after `operationTimeoutMs` is answered with OPERATION_TIMEOUT
- * (HTTP 504); its upstream requests are cancelled with the request (upstreamCancellation).
+ * (HTTP 504) at once; requests it already sent to subgraphs run to their end (each subgraph has the same
+ * time limit of its own). A client that goes away cancels them (`upstreamCancellation`).
  * Subscriptions are not limited.
  */
 export function operationTimeoutPlugin(limits: GraphQLLimits): GatewayPlugin {
