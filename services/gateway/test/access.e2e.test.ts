@@ -306,7 +306,7 @@ describe('access: API keys and JWT at the gateway, signed contexts at the subgra
     const tampered = `${version}.${Buffer.from(
       JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), t: 'acme' }),
     ).toString('base64url')}.${mac}`;
-    const forged = [
+    const forged: Record<string, string>[] = [
       { authorization: '', [CONTEXT_HEADER]: '' },
       { [CONTEXT_HEADER]: JSON.stringify({ tenant: 'default', scopes: ['admin'] }) },
       {
