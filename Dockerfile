@@ -34,6 +34,10 @@ COPY --from=deps /app/services ./services
 COPY package.json ./
 COPY schema/ ./schema/
 COPY services/ ./services/
+# API keys (create, list, revoke) where the database is reachable, e.g. in a gateway pod:
+#   node --import ./services/kit/register.mjs scripts/keys.ts create --tenant T --scopes read,write
+# keys.ts and the one script it imports; the rest of scripts/ is for development.
+COPY scripts/keys.ts scripts/embedded-database.ts ./scripts/
 RUN test -f "services/${SERVICE}/src/main.ts" \
       || { echo "services/${SERVICE}/src/main.ts does not exist" >&2; exit 1; } \
     && mkdir -p /app/.assay && chown node:node /app/.assay
