@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, credentialsFor, runScript, type Started, systemPorts } from '@assay/kit/testing';
-import { type AuditFail, serverAudits } from 'graphql-http';
+import { type AuditFail, type AuditResult, serverAudits } from 'graphql-http';
 
 // The GraphQL-over-HTTP audit suite (graphql-http's serverAudits) against the running gateway, as an
 // authenticated client: every MUST passes. SHOULD/MAY findings are printed (see the README).
@@ -29,7 +29,7 @@ test('every MUST audit of graphql-http passes against the gateway', { timeout: 6
     return fetch(input, { ...init, headers });
   };
   const audits = serverAudits({ url, fetchFn });
-  const results = [];
+  const results: AuditResult[] = [];
   for (const audit of audits) results.push(await audit.fn());
   assert.ok(results.length >= 13, `${results.length} audits ran`);
 

@@ -19,7 +19,6 @@ export type { Logger } from './logging/logger.ts';
 export { canonicalJson, contentHash, nameUuid } from './persistence/content-hash.ts';
 export { DeadLetterResolver } from './persistence/dead-letters/dead-letter.resolver.ts';
 export { DeadLetterService } from './persistence/dead-letters/dead-letter.service.ts';
-export type { TenantRef } from './persistence/tenant-ref.ts';
 export {
   IdempotencyConflictError,
   PermanentWriteError,
@@ -31,6 +30,7 @@ export {
   type Stored,
   type WriteDefinition,
 } from './persistence/reliable-writer.ts';
+export type { TenantRef } from './persistence/tenant-ref.ts';
 export { type FollowOptions, followLatest } from './pubsub/follow.ts';
 export { PgPubSub } from './pubsub/pg-pubsub.ts';
 export {

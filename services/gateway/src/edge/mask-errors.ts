@@ -13,6 +13,17 @@ function isOriginalGraphQLError(error: unknown): error is GraphQLError {
   return error.originalError == null || isOriginalGraphQLError(error.originalError);
 }
 
+/**
+ * graphql-js's own request errors carry no code: a client must still tell a typo from a bad value
+ * (the same codes Apollo Server gives the subgraphs' errors).
+ */
+function requestErrorCode(error: GraphQLError): string {
+  if (error.path) return 'INTERNAL_SERVER_ERROR'; // an execution error made without a code
+  if (error.message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
+  if (error.message.startsWith('Variable "$')) return 'BAD_USER_INPUT';
+  return 'GRAPHQL_VALIDATION_FAILED';
+}
+
 function keptExtensions(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(extensions ?? {}).filter(([k]) => KEPT_EXTENSIONS.includes(k)));
 }
@@ -31,6 +42,7 @@ export function createMaskError(log: Logger, options: { hideSuggestions: boolean
       if (scrubbed !== undefined) {
         const message = options.hideSuggestions ? hideSuggestions(scrubbed) : scrubbed;
         const extensions = keptExtensions(error.extensions);
+        extensions.code ??= requestErrorCode(error);
         // Unchanged: the same error (Yoga logs every error its masking replaced).
         if (
           message === error.message &&
