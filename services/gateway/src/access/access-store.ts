@@ -32,6 +32,9 @@ export interface AuditAction {
   detail?: Record<string, unknown>;
 }
 
+/** How the access store's connections name themselves (pg_stat_activity, fault tests). */
+export const ACCESS_APPLICATION_NAME = 'assay-gateway-access';
+
 const COLUMNS = `id, prefix, hash, tenant_id, name, scopes, created_at, created_by, expires_at, revoked_at, last_used_at`;
 
 const DDL = `
@@ -85,7 +88,12 @@ export class AccessStore {
   readonly pool: pg.Pool;
 
   constructor(databaseUrl: string, poolMax = 4) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolMax, connectionTimeoutMillis: 5000 });
+    this.pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: poolMax,
+      connectionTimeoutMillis: 5000,
+      application_name: ACCESS_APPLICATION_NAME,
+    });
     // An idle client losing its server (PostgreSQL restarted) must not crash the gateway.
     this.pool.on('error', () => undefined);
   }

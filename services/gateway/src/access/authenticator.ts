@@ -16,6 +16,8 @@ export interface AuthenticatorOptions {
 }
 
 const MAX_CACHED = 10_000;
+/** After a failed lookup, how long the store is left alone (requests do not each wait for it). */
+const STORE_RETRY_MS = 1000;
 
 /**
  * `Authorization: Bearer <API key or JWT>` → the caller. Key rows are cached for `cacheMs` (unknown
@@ -26,6 +28,7 @@ export class Authenticator {
   private readonly cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
   private readonly used = new Map<string, Date>();
   private readonly timer: NodeJS.Timeout;
+  private storeDownUntil = 0;
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.timer = setInterval(() => void this.flush(), options.touchIntervalMs ?? 30_000);
@@ -60,21 +63,33 @@ export class Authenticator {
     return { tenant: record.tenant, scopes: record.scopes, subject: `key:${prefix}` };
   }
 
+  /**
+   * The key row, from the cache while it is fresh. With the store away, a row already known is used
+   * stale (PostgreSQL being away is when the subgraphs spool accepted writes: known callers must
+   * still get through), and for `STORE_RETRY_MS` after a failure the store is not asked again.
+   */
   private async lookup(prefix: string): Promise<ApiKeyRecord | null> {
     const now = Date.now();
     const cached = this.cache.get(prefix);
     if (cached && cached.until > now) return cached.record;
+    if (now < this.storeDownUntil) return this.stale(cached);
     let record: ApiKeyRecord | null;
     try {
       record = await this.options.store.findByPrefix(prefix);
     } catch (error) {
-      // Fail closed, but say it is us: the client should retry, not replace its key.
+      this.storeDownUntil = Date.now() + STORE_RETRY_MS;
       this.options.log.warn({ err: { message: (error as Error).message } }, 'API key lookup failed');
-      throw new AccessUnavailableError();
+      return this.stale(cached);
     }
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(prefix, { record, until: now + this.options.cacheMs });
     return record;
+  }
+
+  /** Fail closed for a key never seen, but say it is us: the client should retry, not replace its key. */
+  private stale(cached: { record: ApiKeyRecord | null } | undefined): ApiKeyRecord | null {
+    if (cached) return cached.record;
+    throw new AccessUnavailableError();
   }
 
   async flush(): Promise<void> {
