@@ -101,7 +101,12 @@ describe('telemetry (real HTTP, GraphQL and PostgreSQL)', () => {
         .getFinishedSpans()
         .filter((s) => s.spanContext().traceId === traceId)
         .map((s) => s.name);
-    for (let i = 0; i < 200 && !names().includes('persist scoring.run.complete'); i++) {
+    // The job's consumer span ends when its handler returns, just after the run's last write.
+    const consumed = () =>
+      exporter
+        .getFinishedSpans()
+        .some((s) => s.spanContext().traceId === traceId && s.kind === SpanKind.CONSUMER);
+    for (let i = 0; i < 200 && !(names().includes('persist scoring.run.complete') && consumed()); i++) {
       await new Promise((r) => setTimeout(r, 25));
     }
     const status = await gql(service.url, 'query($id: ID!) { scoringRun(id: $id) { status } }', { id });
