@@ -18,8 +18,8 @@ export class ScopeError extends GraphQLError {
 
 /** The credential could not be checked (the access store is away): retry, do not replace the key. */
 export class AccessUnavailableError extends GraphQLError {
-  constructor() {
-    super('the credential could not be checked now (access store unavailable); retry shortly', {
+  constructor(reason = 'the credential could not be checked now (access store unavailable)') {
+    super(`${reason}; retry shortly`, {
       extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '2' } } },
     });
   }

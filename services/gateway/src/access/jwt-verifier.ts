@@ -1,6 +1,6 @@
 import { type Caller, isScope, type Scope, TENANT_PATTERN } from '@assay/kit/auth';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
-import { AuthenticationError } from './access-errors.ts';
+import { AccessUnavailableError, AuthenticationError } from './access-errors.ts';
 
 export interface JwtOptions {
   jwksUrl: string;
@@ -34,6 +34,12 @@ export class JwtVerifier {
         algorithms: ['RS256', 'ES256', 'EdDSA', 'PS256'],
       }));
     } catch (error) {
+      // The provider unreachable is ours to fix, not the token's: retry (503), keep the token.
+      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+        throw new AccessUnavailableError(
+          'the token could not be verified now (identity provider unreachable)',
+        );
+      }
       throw new AuthenticationError(describe(error));
     }
     const tenant = payload[this.options.tenantClaim];
@@ -59,8 +65,5 @@ function describe(error: unknown): string {
     return `the token's "${error.claim}" claim is not accepted`;
   if (error instanceof errors.JWKSNoMatchingKey) return 'the token is not signed by a known key';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
-  if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
-    return 'the token could not be verified now (identity provider unreachable)';
-  }
   return 'the token is not a valid JWT';
 }
