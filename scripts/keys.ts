@@ -11,7 +11,7 @@ import { TENANT_PATTERN } from '@assay/kit/auth';
 import { ConfigError, EmbeddedPostgres } from '@assay/kit/operations';
 import pg from 'pg';
 import { AccessStore, type ApiKeyRecord } from '../services/gateway/src/access/access-store.ts';
-import { validateNewKey } from '../services/gateway/src/access/key-admin.ts';
+import { apiKeyView, validateNewKey } from '../services/gateway/src/access/key-admin.ts';
 import { startEmbeddedDatabase } from './embedded-database.ts';
 
 const USAGE = `usage: npm run keys -- create --tenant T --scopes read,write[,admin] [--name N] [--expires-in-days D] [--json]
@@ -77,20 +77,7 @@ async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
   }
 }
 
-function row(record: ApiKeyRecord): Record<string, unknown> {
-  return {
-    id: record.id,
-    prefix: record.prefix,
-    tenant: record.tenant,
-    name: record.name,
-    scopes: record.scopes,
-    createdAt: record.createdAt.toISOString(),
-    createdBy: record.createdBy,
-    expiresAt: record.expiresAt?.toISOString() ?? null,
-    revokedAt: record.revokedAt?.toISOString() ?? null,
-    lastUsedAt: record.lastUsedAt?.toISOString() ?? null,
-  };
-}
+const row = (record: ApiKeyRecord) => ({ ...apiKeyView(record), tenant: record.tenant });
 
 function state(record: ApiKeyRecord): string {
   if (record.revokedAt) return 'revoked';

@@ -54,7 +54,8 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
-function view(record: ApiKeyRecord) {
+/** A key as it is shown (GraphQL, `npm run keys -- list --json`): never its hash. */
+export function apiKeyView(record: ApiKeyRecord) {
   return {
     id: record.id,
     prefix: record.prefix,
@@ -94,7 +95,7 @@ export function keyAdminResolvers(store: AccessStore, authenticator: Authenticat
   return {
     Query: {
       apiKeys: async (_: unknown, __: unknown, context: AccessContext) =>
-        (await store.list(admin(context).tenant)).map(view),
+        (await store.list(admin(context).tenant)).map(apiKeyView),
     },
     Mutation: {
       createApiKey: async (
@@ -107,7 +108,7 @@ export function keyAdminResolvers(store: AccessStore, authenticator: Authenticat
           { tenant: caller.tenant, ...validateNewKey(input) },
           caller,
         );
-        return { key, apiKey: view(record) };
+        return { key, apiKey: apiKeyView(record) };
       },
       revokeApiKey: async (_: unknown, { id }: { id: string }, context: AccessContext) => {
         const caller = admin(context);
@@ -117,7 +118,7 @@ export function keyAdminResolvers(store: AccessStore, authenticator: Authenticat
             extensions: { code: 'NOT_FOUND' },
           });
         authenticator.forget(record.prefix);
-        return view(record);
+        return apiKeyView(record);
       },
     },
   };
