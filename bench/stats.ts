@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+
 /** Figures a benchmark prints: latency percentiles of a sample, in milliseconds. */
 export function percentile(sortedMs: number[], p: number): number {
   if (sortedMs.length === 0) return Number.NaN;
@@ -46,3 +48,14 @@ export function describe(run: Run): string {
 }
 
 export const rate = (run: Run) => run.count / run.seconds;
+
+/**
+ * Records a headline figure for `npm run bench -- all`: when ASSAY_BENCH_JSON names a file, one
+ * JSON line per figure is appended to it (name, value, unit, whether higher or lower is better).
+ * Without it, nothing happens: the bench's printed output stays what it was.
+ */
+export function record(name: string, value: number, unit: string, better: 'higher' | 'lower'): void {
+  const file = process.env.ASSAY_BENCH_JSON;
+  if (!file || !Number.isFinite(value)) return;
+  appendFileSync(file, `${JSON.stringify({ name, value, unit, better })}\n`);
+}

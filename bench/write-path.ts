@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { contentHash } from '@assay/kit';
 import { FaultDb, openHarness, SCHEMA } from '../services/kit/test/support/fault-db.ts';
 import { Note, type NotePayload, noteWrite } from '../services/kit/test/support/note-write.ts';
-import { describe, measure, rate } from './stats.ts';
+import { describe, measure, percentile, rate, record } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,6 +54,10 @@ try {
   console.log(describe(plain));
   console.log(describe(reliable));
   console.log(`reliable / plain throughput: ${(rate(reliable) / rate(plain)).toFixed(2)}\n`);
+  record('write-path: plain flush', rate(plain), 'writes/s', 'higher');
+  record('write-path: reliable write', rate(reliable), 'writes/s', 'higher');
+  record('write-path: reliable ÷ plain', rate(reliable) / rate(plain), '×', 'higher');
+  record('write-path: reliable p99', percentile(reliable.latenciesMs, 99), 'ms', 'lower');
 
   // The database away: the breaker isolated, so every write goes straight to the fsynced spool.
   const isolation = h.writer.policy.breaker.isolate();
@@ -63,6 +67,7 @@ try {
   });
   isolation.dispose();
   console.log(describe(spooling));
+  record('write-path: spooled (database away)', rate(spooling), 'writes/s', 'higher');
 
   const started = performance.now();
   while (h.spool.depth > 0) await h.replayer.drain();
@@ -75,6 +80,7 @@ try {
   console.log(
     `${'drain of the spool'.padEnd(34)} ${(SPOOLED / drainSeconds).toFixed(0).padStart(7)} /s   ${SPOOLED} records in ${drainSeconds.toFixed(2)} s`,
   );
+  record('write-path: spool drain', SPOOLED / drainSeconds, 'records/s', 'higher');
 } finally {
   await h.close();
   await db.destroy();
