@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { DEFAULT_TENANT } from '../auth/caller.ts';
 import { failureReport, writeFailure } from '../failures/failure-outbox.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -81,6 +81,21 @@ export type ReplayResult =
   | { status: 'DEAD_LETTERED'; error: PermanentWriteError };
 
 const DEAD_LETTER_WRITE = 'kit.dead_letter';
+
+/** Most writes one group commit takes. */
+const MAX_BATCH = 64;
+
+/** A write waiting for a slot of the writer. */
+interface Queued {
+  definition: WriteDefinition<unknown, unknown>;
+  payload: unknown;
+  /** The caller's trace context: the write's span belongs to the caller's trace. */
+  parent: Context;
+  /** Saved and verified in a group commit. */
+  stored(stored: Stored<unknown>): void;
+  /** Not (alone, or the group commit did not save and verify it): the write on its own, settled. */
+  alone(): Promise<void>;
+}
 
 interface DeadLetterPayload {
   /** Absent from letters spooled before tenancy: those are the operator's tenant's. */
@@ -173,6 +188,156 @@ export class ReliableWriter {
       // An earlier write of the same order key is still spooled: this one must not overtake it.
       return this.spoolWrite(definition, payload, 'BEHIND_SPOOLED', startedAt);
     }
+    return new Promise<PersistResult<R>>((resolve, reject) => {
+      this.enqueue({
+        definition: definition as WriteDefinition<unknown, unknown>,
+        payload,
+        parent: context.active(),
+        stored: (stored) => {
+          this.metrics.count(definition.name, 'saved');
+          this.metrics.observe(definition.name, 'saved', startedAt);
+          resolve({ status: 'SAVED', result: stored.result as R, hash: stored.hash });
+        },
+        alone: () => this.persistAlone(definition, payload, startedAt).then(resolve, reject),
+      });
+    });
+  }
+
+  private enqueue(item: Queued): void {
+    this.queue.push(item);
+    if (this.pumpScheduled) return;
+    // Writes asked for in the same tick go out together.
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Writes waiting for a slot: each slot takes all of them (up to `MAX_BATCH`) as one group commit. */
+  private readonly queue: Queued[] = [];
+  private pumpScheduled = false;
+  private unitsInFlight = 0;
+
+  private pump(): void {
+    const { concurrency, groupSlots } = this.policy.options;
+    const slots = Math.max(1, Math.min(concurrency, groupSlots ?? 2));
+    while (this.unitsInFlight < slots && this.queue.length > 0) {
+      const items = this.queue.splice(0, MAX_BATCH);
+      this.unitsInFlight++;
+      this.runUnit(items).finally(() => {
+        this.unitsInFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /**
+   * One slot's writes: alone, or while the breaker is not closed, each on its own as always; together,
+   * in one transaction (one commit, one fsync) verified after it, and every write the batch did not
+   * save and verify (the batch failed, or that write's read-back did not match) is then written on
+   * its own under the full policy, so one bad record never sinks the others and retries, the breaker,
+   * the spool and dead letters treat each write exactly as they would have without the batch.
+   */
+  private async runUnit(items: Queued[]): Promise<void> {
+    let rest = items;
+    if (items.length > 1 && this.policy.state === CircuitState.Closed) {
+      const saved = await this.policy.batch
+        .execute(() => this.attemptBatch(items))
+        .catch(() => items.map(() => null));
+      rest = [];
+      for (const [i, item] of items.entries()) {
+        const stored = saved[i];
+        if (stored) item.stored(stored);
+        else rest.push(item);
+      }
+    }
+    // On their own: one after another within an order key (in the order they were made), the
+    // order keys side by side.
+    const lanes = new Map<string, Queued[]>();
+    for (const [i, item] of rest.entries()) {
+      const order = item.definition.orderKey?.(item.payload) ?? `#${i}`;
+      lanes.set(order, [...(lanes.get(order) ?? []), item]);
+    }
+    await Promise.all(
+      [...lanes.values()].map(async (lane) => {
+        for (const item of lane) await item.alone();
+      }),
+    );
+  }
+
+  /**
+   * A group commit: every write in one transaction, then each read back and verified, then the
+   * verified marks in one more transaction. Per write, its stored row once verified (and marked), or
+   * null when this write must be done on its own.
+   */
+  private attemptBatch(items: Queued[]): Promise<(Stored<unknown> | null)[]> {
+    const spans = items.map((item) =>
+      this.tracer.startSpan(
+        `persist ${item.definition.name}`,
+        {
+          attributes: {
+            'assay.write': item.definition.name,
+            'assay.write.attempt': 1,
+            'assay.write.batch_size': items.length,
+          },
+        },
+        item.parent,
+      ),
+    );
+    const results: (Stored<unknown> | null)[] = items.map(() => null);
+    return context.with(trace.setSpan(items[0]!.parent, spans[0]!), async () => {
+      try {
+        const hashes = items.map((item) => contentHash(item.definition.content(item.payload)));
+        await this.transaction(async (em) => {
+          for (const [i, item] of items.entries()) await item.definition.write(em, item.payload, hashes[i]!);
+        });
+        for (const [i, item] of items.entries()) {
+          const stored = await item.definition.readBack(
+            this.options.orm.em.fork() as EntityManager,
+            item.payload,
+          );
+          try {
+            verify(item.definition, item.payload, hashes[i]!, stored);
+            results[i] = stored;
+          } catch {
+            // A mismatch or another write's content under the key: decided on its own (below).
+          }
+        }
+        const marks = items.flatMap((item, i) =>
+          results[i] && item.definition.markVerified ? [[item, results[i]!] as const] : [],
+        );
+        if (marks.length > 0) {
+          await this.transaction(async (em) => {
+            for (const [item, stored] of marks) await item.definition.markVerified!(em, item.payload, stored);
+          });
+        }
+        return results;
+      } catch (error) {
+        // Not retried as a batch: every write of it is done on its own.
+        results.fill(null);
+        for (const span of spans) span.recordException(error as Error);
+        return results;
+      } finally {
+        for (const [i, span] of spans.entries()) {
+          span.setAttribute('assay.write.outcome', results[i] ? 'saved' : 'batch_fallback');
+          span.end();
+        }
+      }
+    });
+  }
+
+  /** One write on its own under the full policy: retried, breaker-guarded, spooled or dead-lettered. */
+  private async persistAlone<P, R>(
+    definition: WriteDefinition<P, R>,
+    payload: P,
+    startedAt: number,
+  ): Promise<PersistResult<R>> {
+    const order = definition.orderKey?.(payload);
+    if (order !== undefined && this.options.spool.hasPending(order)) {
+      // An earlier write of the same order key was spooled meanwhile: this one must not overtake it.
+      return this.spoolWrite(definition, payload, 'BEHIND_SPOOLED', startedAt);
+    }
     const outcome = await this.tryWrite(definition, payload);
     if (outcome.ok) {
       this.metrics.count(definition.name, 'saved');
@@ -209,6 +374,41 @@ export class ReliableWriter {
       await this.deadLetterOrThrow(tenant, record.write, record.key, record.payload, error, 0);
       return { status: 'DEAD_LETTERED', error };
     }
+    return new Promise<ReplayResult>((resolve, reject) => {
+      this.enqueue({
+        definition,
+        payload: record.payload,
+        parent: context.active(),
+        stored: (stored) => {
+          this.replayed(definition, record, stored).then(resolve, reject);
+        },
+        alone: () => this.replayAlone(definition, record).then(resolve, reject),
+      });
+    });
+  }
+
+  /** A replayed record stored and verified: counted, and handed to the write's listeners. */
+  private async replayed(
+    definition: WriteDefinition<unknown, unknown>,
+    record: SpoolRecord,
+    stored: Stored<unknown>,
+  ): Promise<ReplayResult> {
+    this.metrics.count(definition.name, 'replayed');
+    for (const listener of this.replayListeners.get(definition.name) ?? []) {
+      try {
+        await listener(record.payload, stored.result);
+      } catch (error) {
+        this.options.log.warn({ write: definition.name, err: error }, 'replay listener failed');
+      }
+    }
+    return { status: 'SAVED' };
+  }
+
+  /** One record replayed on its own under the full policy. */
+  private async replayAlone(
+    definition: WriteDefinition<unknown, unknown>,
+    record: SpoolRecord,
+  ): Promise<ReplayResult> {
     const outcome = await this.tryWrite(definition, record.payload).catch((error: unknown) => {
       // Two records spooled under one key with different content: the first one stored wins.
       if (!(error instanceof IdempotencyConflictError)) throw error;
@@ -219,17 +419,7 @@ export class ReliableWriter {
         error: new PermanentWriteError(error.message, error.code),
       };
     });
-    if (outcome.ok) {
-      this.metrics.count(definition.name, 'replayed');
-      for (const listener of this.replayListeners.get(definition.name) ?? []) {
-        try {
-          await listener(record.payload, outcome.stored.result);
-        } catch (error) {
-          this.options.log.warn({ write: definition.name, err: error }, 'replay listener failed');
-        }
-      }
-      return { status: 'SAVED' };
-    }
+    if (outcome.ok) return this.replayed(definition, record, outcome.stored);
     if (outcome.transient) return { status: 'UNAVAILABLE', reason: outcome.code };
     await this.deadLetterOrThrow(
       definition.tenant(record.payload),

@@ -32,6 +32,11 @@ export interface WritePolicyOptions {
    * here instead of timing out on the pool, which would look like an outage and trip the breaker.
    */
   concurrency: number;
+  /**
+   * Group commits in flight at once (at most `concurrency`). Writes that arrive while they are all
+   * busy wait and go out together in the next one: fewer slots, bigger batches.
+   */
+  groupSlots?: number;
 }
 
 export const DEFAULT_WRITE_POLICY: WritePolicyOptions = {
@@ -42,6 +47,7 @@ export const DEFAULT_WRITE_POLICY: WritePolicyOptions = {
   breakerThreshold: 5,
   breakerHalfOpenMs: 5000,
   concurrency: 8,
+  groupSlots: Number(process.env.ASSAY_WRITE_GROUP_SLOTS ?? 2),
 };
 
 /** The database is unreachable or overloaded: worth another attempt later. */
@@ -78,6 +84,12 @@ export function createWritePolicy(options: WritePolicyOptions, log: Logger) {
   return {
     options,
     policy: wrap(slots, retries, breaker, perAttempt),
+    /**
+     * A group commit's one attempt: the same bound on writes in flight and the same per-attempt
+     * timeout, but no retry and no breaker. A batch that fails is not retried as a batch: each of its
+     * writes goes through `policy` on its own, so what the breaker counts is what it always counted.
+     */
+    batch: wrap(slots, perAttempt),
     breaker,
     retries,
     get state(): CircuitState {
