@@ -21,6 +21,14 @@ export interface Attempt {
    * is aborted.
    */
   progress(step: string, pct: number, detail?: RunEvent['detail']): Promise<void>;
+  /**
+   * A progress step that may be skipped: resolves at once, and is stored (then published) a moment
+   * later, after whatever the work does synchronously, unless a later step or the run's end comes
+   * first. Then it is never stored and never published: no subscriber can see a state the database
+   * does not hold. For steps of fast work (a rules scorer's), which would otherwise each cost a
+   * transition nobody has time to watch.
+   */
+  note(step: string, pct: number): Promise<void>;
   /** The run's end with its result, through the service's final write (see RunLifecycle.complete). */
   complete<P extends ClaimStep>(
     write: WriteDefinition<P, FinalResult>,
@@ -135,7 +143,7 @@ export class RunWorker<R extends { attempt: number; status: string }> {
     // One step at a time, in the order asked: steps are numbered, and a lower number stored after a
     // higher one would be refused as stale.
     let steps: Promise<unknown> = Promise.resolve();
-    const progress = (step: string, pct: number, detail?: RunEvent['detail']) => {
+    const store = (step: string, pct: number, detail?: RunEvent['detail']) => {
       const stored = steps.then(async () => {
         if (controller.signal.aborted) return;
         if (!(await lifecycle.progress(claim, step, pct, detail)))
@@ -144,12 +152,34 @@ export class RunWorker<R extends { attempt: number; status: string }> {
       steps = stored.catch(() => undefined);
       return stored;
     };
+    // The latest skippable step not stored yet; a later step of any kind, or the end, supersedes it.
+    let noted: { step: string; pct: number } | null = null;
+    let noteScheduled = false;
+    const progress = (step: string, pct: number, detail?: RunEvent['detail']) => {
+      noted = null;
+      return store(step, pct, detail);
+    };
+    const note = (step: string, pct: number) => {
+      noted = { step, pct };
+      if (!noteScheduled) {
+        noteScheduled = true;
+        setImmediate(() => {
+          noteScheduled = false;
+          const latest = noted;
+          noted = null;
+          if (latest) store(latest.step, latest.pct).catch(() => undefined);
+        });
+      }
+      return Promise.resolve();
+    };
     try {
       await executor.execute(run, {
         claim,
         signal: controller.signal,
         progress,
+        note,
         complete: async (write, payload, notStoredCode) => {
+          noted = null; // the end supersedes a step not stored yet
           await steps;
           if (controller.signal.aborted) return false;
           return lifecycle.complete(claim, write, payload, notStoredCode);

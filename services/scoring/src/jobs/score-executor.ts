@@ -24,7 +24,9 @@ export class ScoreExecutor implements RunExecutor<ScoringRun> {
     await attempt.progress('scoring', 5);
     const score = await scorer.score(
       { repository: run.repository, prNumber: run.prNumber, title: run.title, diff: run.diff },
-      { signal: attempt.signal, progress: (step, pct) => attempt.progress(step, 5 + pct * 0.9) },
+      // The scorer's steps may be skipped when the next comes before they are stored: a rules scorer's
+      // take microseconds, and a step stored and published for each would cost more than the scoring.
+      { signal: attempt.signal, progress: (step, pct) => attempt.note(step, 5 + pct * 0.9) },
     );
     if (attempt.signal.aborted) return;
     await attempt.complete(completeRunWrite, { score }, 'SCORE_NOT_STORED');
