@@ -40,6 +40,32 @@ interface Envelope {
 
 type Publication = [payload: unknown] | [id: string | number, payload: unknown];
 
+interface Outgoing {
+  channel: string;
+  text: string;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** Most publications one NOTIFY statement carries. */
+const MAX_NOTIFY_BATCH = 100;
+
+/**
+ * The oldest publications that can go out in one transaction. PostgreSQL delivers one of several
+ * identical notifications (channel and payload) of a transaction: a repeat starts the next batch.
+ */
+function takeBatch(outbox: Outgoing[]): Outgoing[] {
+  const seen = new Set<string>();
+  let n = 0;
+  while (n < outbox.length && n < MAX_NOTIFY_BATCH) {
+    const key = `${outbox[n]!.channel}\u0000${outbox[n]!.text}`;
+    if (seen.has(key)) break;
+    seen.add(key);
+    n++;
+  }
+  return outbox.splice(0, n);
+}
+
 /**
  * `assay_<topic>` for a plain lowercase topic name, otherwise a hash of it: always a valid identifier
  * (≤ 63 bytes) that needs no escaping inside double quotes.
@@ -115,17 +141,41 @@ export class PgPubSub implements PubSub {
       );
     }
     this.pendingPublications++;
-    const sent = this.tail
-      .then(() => this.notify(channelFor(topic), text))
-      .finally(() => {
-        this.pendingPublications--;
-      });
-    this.tail = sent.catch(() => undefined);
+    const sent = new Promise<void>((resolve, reject) =>
+      this.outbox.push({ channel: channelFor(topic), text, resolve, reject }),
+    ).finally(() => {
+      this.pendingPublications--;
+    });
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.tail = this.tail.then(() => this.flush()).catch(() => undefined);
+    }
     await sent;
   }
 
-  /** One NOTIFY on the publishing connection, opened on demand and destroyed when it fails or hangs. */
-  private async notify(channel: string, text: string): Promise<void> {
+  /** Publications waiting for the NOTIFY connection, in the order they were made. */
+  private readonly outbox: Outgoing[] = [];
+  private flushQueued = false;
+
+  /**
+   * Sends what waits, oldest first: whatever queued up while the previous NOTIFY was in flight goes
+   * out in one statement (one transaction: delivered together, in order), not one round trip each.
+   */
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    while (this.outbox.length > 0) {
+      const batch = takeBatch(this.outbox);
+      try {
+        await this.notify(batch);
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        for (const p of batch) p.reject(error as Error);
+      }
+    }
+  }
+
+  /** One NOTIFY statement on the publishing connection, opened on demand and destroyed when it fails or hangs. */
+  private async notify(batch: Outgoing[]): Promise<void> {
     if (this.closed) throw new Error('the pub/sub is closed');
     if (Date.now() < this.failingUntil) {
       throw new AppError('PUBSUB_UNAVAILABLE', 'publishing is failing: event dropped', true);
@@ -134,7 +184,10 @@ export class PgPubSub implements PubSub {
     try {
       this.notifier ??= await this.connectNotifier();
       await withTimeout(
-        this.notifier.query('select pg_notify($1, $2)', [channel, text]),
+        this.notifier.query(
+          `select ${batch.map((_, i) => `pg_notify($${2 * i + 1}, $${2 * i + 2})`).join(', ')}`,
+          batch.flatMap((p) => [p.channel, p.text]),
+        ),
         timeoutMs,
         'NOTIFY',
       );
