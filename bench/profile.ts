@@ -55,15 +55,17 @@ export function pathOf(sql: string): string {
   const q = sql.replace(/\s+/g, ' ').trim().toLowerCase();
   if (/^(begin|start transaction|commit|rollback|savepoint|release|set |show |select 1$|discard)/.test(q))
     return 'transaction control';
-  if (/pg_notify|^notify /.test(q)) return 'NOTIFY (progress events)';
   if (/^listen |^unlisten /.test(q)) return 'LISTEN';
   // pg-boss: one schema per service (scoring_jobs, review_jobs, …).
   if (/\b"?[a-z_]*jobs?"?\.|pgboss/.test(q)) {
     if (/skip locked/.test(q)) return 'pg-boss fetch';
-    if (/^with ins as \( insert into|insert into [a-z_]+\.job|for key share/.test(q)) return 'pg-boss send';
+    if (/^with ins as \( insert into|insert into [a-z_]+\.job/.test(q))
+      return 'pg-boss send (its pg_notify included)';
+    if (/for key share/.test(q)) return 'pg-boss send: foreign-key check (trigger)';
     if (/completed_on = |state = 'completed'|fail_jobs|failed_on/.test(q)) return 'pg-boss complete/fail';
     return 'pg-boss maintenance/monitor';
   }
+  if (/pg_notify|^notify /.test(q)) return 'NOTIFY (progress events)';
   if (/outbox/.test(q)) return 'outbox';
   if (/failure/.test(q)) return 'failure catalog';
   if (/access|api_key/.test(q)) return 'gateway access';
@@ -269,7 +271,10 @@ try {
   }
   const allCalls = [...totals.values()].reduce((a, t) => a + t.calls, 0);
   const allMs = [...totals.values()].reduce((a, t) => a + t.ms, 0);
-  const notifies = totals.get('NOTIFY (progress events)')?.calls ?? 0;
+  // NOTIFYs wherever they are issued: the progress events' and the one inside pg-boss's send.
+  const notifies = statements
+    .filter((s) => /pg_notify|^\s*notify /i.test(s.query))
+    .reduce((a, s) => a + Number(s.calls), 0);
   say('per completed run, profile window (pg_stat_statements, pg_stat_database, pg_stat_io):');
   say(
     `  statements ${(allCalls / completed).toFixed(1)}  (${(allMs / completed).toFixed(2)} ms executing in PostgreSQL)`,
