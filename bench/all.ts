@@ -109,7 +109,9 @@ try {
       `  ${name} (${bench.seconds} s, load ${bench.loadBefore.join(' ')} → ${bench.loadAfter.join(' ')}, exit ${bench.exit}):`,
     );
     for (const [figure, f] of Object.entries(bench.figures))
-      console.log(`    ${figure.padEnd(56)} ${String(f.value).padStart(10)} ${f.unit}`);
+      console.log(
+        `    ${figure.padEnd(56)} ${String(Number(f.value.toPrecision(4))).padStart(10)} ${f.unit}`,
+      );
   }
   if (Object.values(result.benches).some((b) => b.exit !== 0)) process.exitCode = 1;
 } finally {
