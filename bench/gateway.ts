@@ -5,14 +5,20 @@
 //  2. a gateway with authentication off (every request taken as one caller: the baseline), and
 //  3. the same gateway with authentication on (an API key per request, hashed and compared).
 // Rounds alternate between the three so drift on the machine hits each alike.
-//   npm run bench -- gateway [--seconds 8] [--rounds 2] [--connections 20] [--runs 500]
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+// Afterwards it prints each process's resident memory (the system's and both bench gateways).
+//   npm run bench -- gateway [--seconds 8] [--rounds 2] [--connections 20] [--runs 500] [--cpu-prof DIR]
+//     [--planner router|stitching]
+// With `--cpu-prof DIR` both bench gateways write a V8 CPU profile there (gateway-auth-off.cpuprofile,
+// gateway-auth-on.cpuprofile) when they stop.
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTEXT_HEADER } from '@assay/kit/auth';
 import {
+  childPids,
   credentialsFor,
   freePort,
   gql,
@@ -30,12 +36,17 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '20' },
     runs: { type: 'string', default: '500' },
+    'cpu-prof': { type: 'string' },
+    planner: { type: 'string', default: 'router' },
   },
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const RUNS = Number(values.runs);
+const GATEWAY_NODE_FLAGS = '--max-semi-space-size=8';
+const PROFILE_DIR = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
+if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
 
 const QUERY = 'query($id: ID!) { scoringRun(id: $id) { id status attempt createdAt } }';
 const DIFF = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-const a = 1;\n+const a = 2;\n';
@@ -109,6 +120,18 @@ async function load(target: Target, ids: string[], seconds: number, record: bool
   agent.destroy();
 }
 
+function rssMb(pid: number): string {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+  return line ? (Number(line[1]) / 1024).toFixed(0) : '?';
+}
+
+/** `npm start`'s children by entry point (services/<name>/src/main.ts), the database by its binary. */
+function commandOf(pid: number): string {
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const service = argv.findLast((a) => a.includes('services/'))?.match(/services\/([^/]+)\//)?.[1];
+  return service ?? argv[0]!.split('/').pop()!;
+}
+
 try {
   const ports = await systemPorts();
   const system = runScript('scripts/start.ts', {
@@ -117,18 +140,32 @@ try {
     ...ports,
   });
   processes.push(system);
-  const url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
+  const url = (await system.waitFor(/Assay is ready: (\S+)/, 180_000))[1]!; // slow when others load the machine
   await system.waitFor(/API key: /);
   const gateways: Record<'on' | 'off', string> = { on: '', off: '' };
+  const gatewayPids: Record<'on' | 'off', number> = { on: 0, off: 0 };
   for (const auth of ['off', 'on'] as const) {
     const port = await freePort();
     const gateway = runScript(
       'bench/support/gateway-server.ts',
-      { DATABASE_URL: databaseUrl, ...ports, ASSAY_GATEWAY_PORT: String(port) },
-      ['--auth', auth],
+      // The V8 flags scripts/start.ts gives the gateway it runs (CHILD_NODE_FLAGS there).
+      {
+        DATABASE_URL: databaseUrl,
+        ...ports,
+        ASSAY_GATEWAY_PORT: String(port),
+        NODE_OPTIONS: GATEWAY_NODE_FLAGS,
+      },
+      [
+        '--auth',
+        auth,
+        '--planner',
+        values.planner,
+        ...(PROFILE_DIR ? ['--cpu-prof', join(PROFILE_DIR, `gateway-auth-${auth}.cpuprofile`)] : []),
+      ],
     );
     processes.push(gateway);
-    gateways[auth] = (await gateway.waitFor(/gateway ready at (\S+graphql)/))[1]!;
+    gatewayPids[auth] = gateway.child.pid!;
+    gateways[auth] = (await gateway.waitFor(/gateway ready at (\S+graphql)/, 180_000))[1]!;
   }
 
   console.log(`creating ${RUNS} runs…`);
@@ -187,6 +224,11 @@ try {
   );
   console.log(`gateway (authentication off) ÷ subgraph: ${(rate(off) / rate(direct)).toFixed(3)}×`);
   console.log(`gateway (API key) ÷ subgraph:            ${(rate(on) / rate(direct)).toFixed(3)}×`);
+  console.log('\nresident memory after the load (MB):');
+  const memory = (label: string, pid: number) => console.log(`  ${label.padEnd(28)} ${rssMb(pid)}`);
+  for (const pid of childPids(system.child.pid!)) memory(commandOf(pid), pid);
+  memory('bench gateway, auth off', gatewayPids.off);
+  memory('bench gateway, API key', gatewayPids.on);
 } finally {
   for (const p of processes.toReversed()) {
     if (p.child.exitCode === null) {

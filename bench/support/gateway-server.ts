@@ -2,8 +2,22 @@
 // it (telemetry, access, the same plugins). With `--auth off` every request is taken as
 // the default tenant's admin without looking at any credential: the baseline that shows what
 // authentication costs. Only the bench starts it; nothing else can turn authentication off.
+// With `--cpu-prof <file>` the process profiles itself (V8 CPU profile, for Chrome DevTools or
+// speedscope) from start to SIGTERM and writes the profile to that file before it exits.
+// `--planner stitching` uses Hive Gateway's JavaScript query planner instead of Hive Router's (the
+// gateway's own choice), to compare the two.
 import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
 import { startTelemetry } from '@assay/kit/telemetry';
+
+const { values: flags } = parseArgs({
+  options: {
+    auth: { type: 'string', default: 'on' },
+    'cpu-prof': { type: 'string' },
+    planner: { type: 'string' },
+  },
+});
+const profile = flags['cpu-prof'] ? await startProfile(flags['cpu-prof']) : undefined;
 
 const telemetry = startTelemetry('gateway');
 const { createLogger, listen } = await import('@assay/kit/operations');
@@ -14,12 +28,31 @@ const log = createLogger('gateway');
 const config = loadGatewayConfig();
 const access = createAccess(config, log);
 await access.start();
-if (process.argv.slice(2).join(' ') === '--auth off') {
+if (flags.auth === 'off') {
   const caller = { tenant: 'default', scopes: ['admin' as const], subject: 'bench' };
   access.authenticator.authenticate = async () => caller;
 }
-const server = createGateway(config, access, log, telemetry);
+const planner = flags.planner as 'router' | 'stitching' | undefined;
+const server = createGateway(config, access, log, telemetry, { planner });
 await listen(server, config.ASSAY_GATEWAY_PORT, config.ASSAY_HOST);
 const { port } = server.address() as AddressInfo;
 log.warn({ port }, `gateway ready at http://${config.ASSAY_HOST}:${port}/graphql`);
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', async () => {
+  await profile?.();
+  server.close(() => process.exit(0));
+});
+
+async function startProfile(file: string): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}

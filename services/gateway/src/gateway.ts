@@ -18,6 +18,7 @@ import { corsFromAllowList, setEdgeHeaders } from './edge/http-edge.ts';
 import { armorPlugins, operationTimeoutPlugin, requestLimitsPlugin } from './edge/limits.ts';
 import { createMaskError } from './edge/mask-errors.ts';
 import { RateLimiter, rateLimitPlugin } from './edge/rate-limit.ts';
+import { hybridGraphHandler } from './planner.ts';
 import { statusHandler } from './status.ts';
 
 export const SUPERGRAPH_PATH = join(import.meta.dirname, '..', '..', '..', 'schema', 'supergraph.graphql');
@@ -71,6 +72,7 @@ export function createGateway(
   access: Access,
   log: Logger,
   telemetry?: Telemetry,
+  options: { planner?: 'router' | 'stitching' } = {},
 ): Server {
   const urls = subgraphUrls(config);
   const limits = graphqlLimits(config);
@@ -79,6 +81,9 @@ export function createGateway(
   const limiter = new RateLimiter(config.ASSAY_RATE_LIMIT_PER_MINUTE);
   const gateway = createGatewayRuntime({
     supergraph: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    // Hive Router's query planner for the supergraph's operations (see planner.ts); `stitching`,
+    // Hive Gateway's default, only for the bench's comparison.
+    ...(options.planner === 'stitching' ? {} : { unifiedGraphHandler: hybridGraphHandler }),
     logging: hiveLogLevel(config.LOG_LEVEL),
     landingPage: false,
     graphqlEndpoint: '/graphql',
