@@ -65,10 +65,13 @@ export function requestLimitsPlugin(limits: GraphQLLimits): GatewayPlugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const length = request.headers.get('content-length');
-      if (length && /^\d+$/.test(length) && Number(length) > limits.maxBodyBytes) {
+      const declared = length !== null && /^\d+$/.test(length);
+      if (declared && Number(length) > limits.maxBodyBytes) {
         throw tooLarge(limits.maxBodyBytes);
       }
-      if (requestParser && request.body) {
+      // A declared length within the limit needs no counting: HTTP/1.1 framing ends the body at
+      // Content-Length bytes (Node's parser reads no further), so only a chunked body is counted.
+      if (requestParser && request.body && !declared) {
         const parse = requestParser;
         setRequestParser((req) => parse(limitBody(req, limits.maxBodyBytes, fetchAPI as never)));
       }
