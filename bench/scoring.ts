@@ -7,7 +7,10 @@
 //     accepted (created_at) to DONE (finished_at).
 //  3. Throughput: `--runs` runs submitted by `--concurrency` clients; runs/s completed and, per run,
 //     accepted → DONE, which under a backlog is mostly time spent waiting in the queue.
+// With `--executors N` (default 1) N executor processes share the jobs (each with `--workers`), all
+// through the one database: the scale-out check (runs/s must not fall with a second replica).
 //   npm run bench -- scoring [--runs 1000] [--concurrency 16] [--watch 100] [--single 50] [--workers 4]
+//     [--executors 1]
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     watch: { type: 'string', default: '100' },
     single: { type: 'string', default: '50' },
     workers: { type: 'string', default: '4' },
+    executors: { type: 'string', default: '1' },
   },
 });
 const RUNS = Number(values.runs);
@@ -33,6 +37,7 @@ const CONCURRENCY = Number(values.concurrency);
 const WATCH = Number(values.watch);
 const SINGLE = Number(values.single);
 const WORKERS = values.workers;
+const EXECUTORS = Number(values.executors);
 
 // A small, ordinary change: two source files and a test.
 const DIFF = [
@@ -87,7 +92,9 @@ try {
     if (result.errors) throw new Error(JSON.stringify(result.errors));
     return result.data!.startScoringRun.id as string;
   };
-  say(`scoring end to end: RULES scorer, executor with ${WORKERS} workers, through the gateway at ${url}\n`);
+  say(
+    `scoring end to end: RULES scorer, ${EXECUTORS} executor process(es) with ${WORKERS} workers each, through the gateway at ${url}\n`,
+  );
 
   // 1. Live progress: subscribed before anyone executes the runs.
   const bench = Date.now().toString(36);
@@ -117,14 +124,16 @@ try {
     }
   });
   while (snapshots < WATCH) await new Promise((resolve) => setTimeout(resolve, 20));
-  const executor = runScript('services/scoring/src/main.ts', {
-    DATABASE_URL: databaseUrl,
-    ASSAY_DATA_DIR: join(dir, 'a'),
-    ASSAY_HOST: '127.0.0.1',
-    ASSAY_SCORING_PORT: String(await freePort()),
-    ASSAY_SCORING_CONCURRENCY: WORKERS,
-  });
-  processes.push(executor);
+  for (let n = 0; n < EXECUTORS; n++) {
+    const executor = runScript('services/scoring/src/main.ts', {
+      DATABASE_URL: databaseUrl,
+      ASSAY_DATA_DIR: join(dir, `a${n}`),
+      ASSAY_HOST: '127.0.0.1',
+      ASSAY_SCORING_PORT: String(await freePort()),
+      ASSAY_SCORING_CONCURRENCY: WORKERS,
+    });
+    processes.push(executor);
+  }
   await Promise.all(followed);
   await ws.dispose();
   delaysMs.sort((a, b) => a - b);
