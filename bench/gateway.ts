@@ -44,7 +44,8 @@ const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const RUNS = Number(values.runs);
-const GATEWAY_NODE_FLAGS = '--max-semi-space-size=8';
+if (values.planner !== 'router' && values.planner !== 'stitching')
+  throw new Error(`--planner is router or stitching, not ${JSON.stringify(values.planner)}`);
 const PROFILE_DIR = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
 if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
 
@@ -148,13 +149,7 @@ try {
     const port = await freePort();
     const gateway = runScript(
       'bench/support/gateway-server.ts',
-      // The V8 flags scripts/start.ts gives the gateway it runs (CHILD_NODE_FLAGS there).
-      {
-        DATABASE_URL: databaseUrl,
-        ...ports,
-        ASSAY_GATEWAY_PORT: String(port),
-        NODE_OPTIONS: GATEWAY_NODE_FLAGS,
-      },
+      { DATABASE_URL: databaseUrl, ...ports, ASSAY_GATEWAY_PORT: String(port) },
       [
         '--auth',
         auth,
