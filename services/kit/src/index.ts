@@ -27,6 +27,7 @@ export {
 export {
   type PersistResult,
   ReliableWriter,
+  readBackOf,
   type Stored,
   type WriteDefinition,
 } from './persistence/reliable-writer.ts';

@@ -49,11 +49,24 @@ export interface WriteDefinition<P, R> {
   /** After commit, on a fresh EntityManager: what is stored under the key, or null. */
   readBack(em: EntityManager, payload: P): Promise<Stored<R> | null>;
   /**
+   * Optional: `readBack` of many payloads with one query, in their order (null where nothing is
+   * stored). A group commit reads its writes of this kind back with it instead of one query each.
+   */
+  readBackMany?(em: EntityManager, payloads: P[]): Promise<(Stored<R> | null)[]>;
+  /**
    * Optional, idempotent: runs in a transaction of its own once the read-back matched (after a
    * replay too), to record that fact on the stored rows. If it fails, the attempt fails and is retried.
    */
   markVerified?(em: EntityManager, payload: P, stored: Stored<R>): Promise<void>;
+  /** Optional: `markVerified` of many writes at once (in one transaction), for a group commit. */
+  markVerifiedMany?(em: EntityManager, verified: { payload: P; stored: Stored<R> }[]): Promise<void>;
 }
+
+/** A `readBack` made of a `readBackMany`, so a definition says how to read its rows once. */
+export const readBackOf =
+  <P, R>(readBackMany: (em: EntityManager, payloads: P[]) => Promise<(Stored<R> | null)[]>) =>
+  async (em: EntityManager, payload: P): Promise<Stored<R> | null> =>
+    (await readBackMany(em, [payload]))[0] ?? null;
 
 export interface Stored<R> {
   result: R;
@@ -292,24 +305,26 @@ export class ReliableWriter {
         await this.transaction(async (em) => {
           for (const [i, item] of items.entries()) await item.definition.write(em, item.payload, hashes[i]!);
         });
+        const read = await this.readBackAll(items);
         for (const [i, item] of items.entries()) {
-          const stored = await item.definition.readBack(
-            this.options.orm.em.fork() as EntityManager,
-            item.payload,
-          );
           try {
-            verify(item.definition, item.payload, hashes[i]!, stored);
-            results[i] = stored;
+            verify(item.definition, item.payload, hashes[i]!, read[i] ?? null);
+            results[i] = read[i]!;
           } catch {
             // A mismatch or another write's content under the key: decided on its own (below).
           }
         }
-        const marks = items.flatMap((item, i) =>
-          results[i] && item.definition.markVerified ? [[item, results[i]!] as const] : [],
-        );
-        if (marks.length > 0) {
+        const marks = byDefinition(items, (item, i) => !!results[i] && !!item.definition.markVerified);
+        if (marks.size > 0) {
           await this.transaction(async (em) => {
-            for (const [item, stored] of marks) await item.definition.markVerified!(em, item.payload, stored);
+            for (const [definition, indices] of marks) {
+              const verified = indices.map((i) => ({ payload: items[i]!.payload, stored: results[i]! }));
+              if (definition.markVerifiedMany && verified.length > 1) {
+                await definition.markVerifiedMany(em, verified);
+              } else {
+                for (const v of verified) await definition.markVerified!(em, v.payload, v.stored);
+              }
+            }
           });
         }
         return results;
@@ -325,6 +340,27 @@ export class ReliableWriter {
         }
       }
     });
+  }
+
+  /**
+   * A group commit's writes read back after its commit: one query per kind of write that can read
+   * many (`readBackMany`), otherwise one each, each on a fresh EntityManager as a single write's.
+   */
+  private async readBackAll(items: Queued[]): Promise<(Stored<unknown> | null)[]> {
+    const read: (Stored<unknown> | null)[] = items.map(() => null);
+    for (const [definition, indices] of byDefinition(items)) {
+      const payloads = indices.map((i) => items[i]!.payload);
+      const fork = () => this.options.orm.em.fork() as EntityManager;
+      const rows =
+        definition.readBackMany && payloads.length > 1
+          ? await definition.readBackMany(fork(), payloads)
+          : await sequentially(payloads, (payload) => definition.readBack(fork(), payload));
+      if (rows.length !== payloads.length) {
+        throw new Error(`${definition.name}: read back ${rows.length} rows for ${payloads.length} writes`);
+      }
+      for (const [j, i] of indices.entries()) read[i] = rows[j] ?? null;
+    }
+    return read;
   }
 
   /** One write on its own under the full policy: retried, breaker-guarded, spooled or dead-lettered. */
@@ -573,6 +609,25 @@ export class ReliableWriter {
       spoolRecord(randomUUID(), this.deadLetterWrite, letter, outcome.error.reason),
     );
   }
+}
+
+/** The indices of the items (those `keep` holds for), grouped by their write definition, in order. */
+function byDefinition(
+  items: Queued[],
+  keep: (item: Queued, index: number) => boolean = () => true,
+): Map<WriteDefinition<unknown, unknown>, number[]> {
+  const groups = new Map<WriteDefinition<unknown, unknown>, number[]>();
+  for (const [i, item] of items.entries()) {
+    if (!keep(item, i)) continue;
+    groups.set(item.definition, [...(groups.get(item.definition) ?? []), i]);
+  }
+  return groups;
+}
+
+async function sequentially<T, U>(values: T[], each: (value: T) => Promise<U>): Promise<U[]> {
+  const out: U[] = [];
+  for (const value of values) out.push(await each(value));
+  return out;
 }
 
 function verify<P, R>(

@@ -1,7 +1,7 @@
 import type { EntityManager } from '../database/orm.ts';
 import { type FailureReport, writeFailure } from '../failures/failure-outbox.ts';
 import { contentHash } from '../persistence/content-hash.ts';
-import type { WriteDefinition } from '../persistence/reliable-writer.ts';
+import { readBackOf, type WriteDefinition } from '../persistence/reliable-writer.ts';
 import { isTerminal, type RunKind } from './run-kind.ts';
 
 /**
@@ -88,11 +88,22 @@ export async function readRunState(
   em: EntityManager,
   runId: string,
 ): Promise<RunState | null> {
+  return (await readRunStates(kind, em, [runId])).get(runId) ?? null;
+}
+
+/** The lifecycle columns of the runs that exist among `runIds`, by id: one query. */
+export async function readRunStates(
+  kind: RunKind,
+  em: EntityManager,
+  runIds: string[],
+): Promise<Map<string, RunState>> {
+  const ids = [...new Set(runIds)];
   const rows = await em.execute<RunState[]>(
-    `select id, status, attempt, version, transition_key as "transitionKey" from ${kind.table} where id = ?`,
-    [runId],
+    `select id, status, attempt, version, transition_key as "transitionKey" from ${kind.table}
+      where id in (${ids.map(() => '?').join(', ')})`,
+    ids,
   );
-  return rows[0] ?? null;
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** The write definition of a service's run transitions (`<service>.run.transition`). */
@@ -133,14 +144,24 @@ export function transitionWriteFor(kind: RunKind): WriteDefinition<Transition, T
         await writeFailure(em, kind.outbox, p.failure, { runId: p.runId, runTable: kind.table });
       }
     },
-    async readBack(em, p) {
-      const run = await readRunState(kind, em, p.runId);
+    readBack: readBackOf(readBackMany),
+    readBackMany,
+  };
+
+  async function readBackMany(em: EntityManager, payloads: Transition[]) {
+    const runs = await readRunStates(
+      kind,
+      em,
+      payloads.map((p) => p.runId),
+    );
+    return payloads.map((p) => {
+      const run = runs.get(p.runId) ?? null;
       // Applied iff the run's last transition is this one; then what is stored is checked against
       // what was meant. One that did not apply (the guard did not hold) is an outcome, not a failed
       // write: nothing is retried or spooled.
       const applied = run?.transitionKey === transitionKey(p);
       const stored = applied ? { runId: run!.id, attempt: run!.attempt, status: run!.status } : content(p);
       return { result: { applied, run }, content: stored, hash: contentHash(stored) };
-    },
-  };
+    });
+  }
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Migration } from '@mikro-orm/migrations';
-import type { WriteDefinition } from '../../src/persistence/reliable-writer.ts';
+import type { EntityManager } from '../../src/database/orm.ts';
+import { readBackOf, type Stored, type WriteDefinition } from '../../src/persistence/reliable-writer.ts';
 
 /** A minimal row for the write-path tests: unique by key, a JSONB body the database checks. */
 @Entity({ tableName: 'note' })
@@ -48,6 +49,18 @@ export interface NotePayload {
   tenantId?: string;
 }
 
+/** The notes stored under the payloads' keys, in their order. */
+async function readNotes(em: EntityManager, payloads: NotePayload[]): Promise<(Stored<Note> | null)[]> {
+  const notes = await em.find(Note, { key: { $in: payloads.map((p) => p.key) } });
+  const byKey = new Map(notes.map((note) => [note.key, note]));
+  return payloads.map((p) => {
+    const note = byKey.get(p.key);
+    return note
+      ? { result: note, content: { key: note.key, body: note.body }, hash: note.contentHash }
+      : null;
+  });
+}
+
 export const noteWrite: WriteDefinition<NotePayload, Note> = {
   name: 'test.note',
   key: (p) => p.key,
@@ -61,9 +74,6 @@ export const noteWrite: WriteDefinition<NotePayload, Note> = {
       .ignore()
       .execute();
   },
-  async readBack(em, p) {
-    const note = await em.findOne(Note, { key: p.key });
-    if (!note) return null;
-    return { result: note, content: { key: note.key, body: note.body }, hash: note.contentHash };
-  },
+  readBack: readBackOf(readNotes),
+  readBackMany: readNotes,
 };

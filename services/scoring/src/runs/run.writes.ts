@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WriteDefinition } from '@assay/kit';
+import { type EntityManager, readBackOf, type Stored, type WriteDefinition } from '@assay/kit';
 import { RunStatus, type ScorerKind, ScoringRun } from './run.entity.ts';
 
 /** A new run, as the client asked for it. */
@@ -69,16 +69,25 @@ export const createRunWrite: WriteDefinition<CreateRun, ScoringRun> = {
       .ignore()
       .execute();
   },
-  async readBack(em, p) {
-    const where = p.idempotencyKey
-      ? { tenantId: p.tenantId, idempotencyKey: p.idempotencyKey }
-      : { id: p.id };
-    const run = await em.findOne(ScoringRun, where, { populate: ['diff'] });
+  readBack: readBackOf(readRuns),
+  readBackMany: readRuns,
+};
+
+/** The runs stored under the payloads' keys (idempotency key, or id), in their order: one query. */
+async function readRuns(em: EntityManager, payloads: CreateRun[]): Promise<(Stored<ScoringRun> | null)[]> {
+  const where = payloads.map((p) =>
+    p.idempotencyKey ? { tenantId: p.tenantId, idempotencyKey: p.idempotencyKey } : { id: p.id },
+  );
+  const runs = await em.find(ScoringRun, { $or: where }, { populate: ['diff'] });
+  return payloads.map((p) => {
+    const run = runs.find((r) =>
+      p.idempotencyKey ? r.tenantId === p.tenantId && r.idempotencyKey === p.idempotencyKey : r.id === p.id,
+    );
     if (!run) return null;
     return {
       result: run,
       content: requested({ ...run, diffSha256: sha256(run.diff) }),
       hash: run.contentHash ?? '',
     };
-  },
-};
+  });
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contentHash, type EntityManager, type WriteDefinition } from '@assay/kit';
+import { contentHash, type EntityManager, readBackOf, type Stored, type WriteDefinition } from '@assay/kit';
 import { type ClaimStep, type FinalResult, guardedUpdate } from '@assay/kit/runs';
 import { raw } from '@mikro-orm/core';
 import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
@@ -65,12 +65,40 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
       .ignore()
       .execute();
   },
-  async readBack(em, p) {
-    const score = await em.findOne(Score, { runId: p.runId });
+  readBack: readBackOf(readScores),
+  readBackMany: readScores,
+  // After a replay from the spool too.
+  async markVerified(em, p, stored) {
+    if (stored.result.applied) await markScoresVerified(em, [p.runId]);
+  },
+  async markVerifiedMany(em, verified) {
+    await markScoresVerified(
+      em,
+      verified.filter((v) => v.stored.result.applied).map((v) => v.payload.runId),
+    );
+  },
+};
+
+/** The scores stored for the runs (with each run's version), in the payloads' order: two queries. */
+async function readScores(em: EntityManager, payloads: CompleteRun[]): Promise<Stored<CompleteResult>[]> {
+  const runIds = payloads.map((p) => p.runId);
+  const scores = new Map(
+    (await em.find(Score, { runId: { $in: runIds } })).map((score) => [score.runId, score]),
+  );
+  const scored = runIds.filter((id) => scores.has(id));
+  const versions = new Map(
+    scored.length === 0
+      ? []
+      : (await em.find(ScoringRun, { id: { $in: scored } }, { fields: ['version'] })).map((run) => [
+          run.id,
+          run.version,
+        ]),
+  );
+  return payloads.map((p) => {
+    const score = scores.get(p.runId);
     if (score) {
-      const run = await em.findOne(ScoringRun, { id: p.runId }, { fields: ['version'] });
       return {
-        result: { applied: true, score, version: run?.version ?? null },
+        result: { applied: true, score, version: versions.get(p.runId) ?? null },
         content: scoreContent(p.runId, score),
         hash: score.contentHash,
       };
@@ -81,18 +109,15 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
       content: expected,
       hash: contentHash(expected),
     };
-  },
-  // After a replay from the spool too.
-  async markVerified(em, p, stored) {
-    if (stored.result.applied) await markScoreVerified(em, p.runId);
-  },
-};
+  });
+}
 
 /**
  * The mark `unpersistedScores` looks for, once a stored score was read back and matched its hash:
  * inside the caller's transaction, idempotent.
  */
-export async function markScoreVerified(em: EntityManager, runId: string): Promise<void> {
-  await em.nativeUpdate(Score, { runId, verifiedAt: null }, { verifiedAt: new Date() });
-  await em.nativeUpdate(ScoringRun, { id: runId }, { persistence: PersistenceState.VERIFIED });
+export async function markScoresVerified(em: EntityManager, runIds: string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await em.nativeUpdate(Score, { runId: { $in: runIds }, verifiedAt: null }, { verifiedAt: new Date() });
+  await em.nativeUpdate(ScoringRun, { id: { $in: runIds } }, { persistence: PersistenceState.VERIFIED });
 }

@@ -1,7 +1,7 @@
 import { contentHash, type EntityManager, type Logger, type MikroORM } from '@assay/kit';
 import { meter } from '@assay/kit/telemetry';
 import { Score, scoreContent } from './score.entity.ts';
-import { markScoreVerified } from './score.writes.ts';
+import { markScoresVerified } from './score.writes.ts';
 
 /** Scores handled per sweep; the rest wait for the next one. */
 const BATCH = 200;
@@ -44,7 +44,7 @@ export function unverifiedScoresSweep(orm: MikroORM, log: Logger) {
         log.error({ runId: score.runId }, 'stored score does not match its hash; left unverified');
         continue;
       }
-      await orm.em.fork().transactional((tx) => markScoreVerified(tx, score.runId));
+      await orm.em.fork().transactional((tx) => markScoresVerified(tx, [score.runId]));
       log.warn({ runId: score.runId }, 'score verified by the watchdog');
       verified++;
     }
