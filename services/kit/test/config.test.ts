@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { glob, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '@assay/kit';
-import { ConfigError } from '@assay/kit/operations';
+import { ConfigError, variables } from '@assay/kit/operations';
 
 describe('loadConfig', () => {
   it('applies defaults and coerces types', () => {
@@ -59,6 +61,26 @@ describe('loadConfig', () => {
 
   it('treats an empty value as unset', () => {
     assert.equal(loadConfig(['OPENAI_API_KEY'], { OPENAI_API_KEY: '' }).OPENAI_API_KEY, undefined);
+  });
+
+  it('declares every ASSAY_ variable the code reads: setting one never makes a service refuse to start', async () => {
+    // A variable read straight from process.env but not declared is refused as unknown at start-up.
+    const root = join(import.meta.dirname, '..', '..', '..');
+    const read = new Set<string>();
+    for (const dir of ['services', 'scripts']) {
+      for await (const file of glob('**/*.ts', {
+        cwd: join(root, dir),
+        exclude: (f) => /node_modules|test/.test(f),
+      })) {
+        const text = await readFile(join(root, dir, file), 'utf8');
+        for (const m of text.matchAll(/env(?:\?)?\.(ASSAY_[A-Z0-9_]+)/g)) read.add(m[1]!);
+      }
+    }
+    assert.ok(read.size > 3, 'the scan found the variables the code reads');
+    assert.deepEqual(
+      [...read].filter((name) => !(name in variables)),
+      [],
+    );
   });
 });
 

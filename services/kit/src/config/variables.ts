@@ -150,6 +150,12 @@ export const variables = {
     description: 'Reliable write path: longest retry delay.',
     default: '2000',
   },
+  ASSAY_WRITE_GROUP_SLOTS: {
+    schema: z.coerce.number().int().min(1).max(64),
+    description:
+      'Reliable write path: group commits in flight at once; writes that arrive meanwhile go out together in the next.',
+    default: '2',
+  },
   ASSAY_BREAKER_THRESHOLD: {
     schema: positiveInt,
     description:

@@ -47,7 +47,7 @@ export const DEFAULT_WRITE_POLICY: WritePolicyOptions = {
   breakerThreshold: 5,
   breakerHalfOpenMs: 5000,
   concurrency: 8,
-  groupSlots: Number(process.env.ASSAY_WRITE_GROUP_SLOTS ?? 2),
+  groupSlots: 2,
 };
 
 /** The database is unreachable or overloaded: worth another attempt later. */

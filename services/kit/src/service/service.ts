@@ -50,6 +50,7 @@ const SERVICE_VARIABLES = [
   'ASSAY_WRITE_RETRIES',
   'ASSAY_WRITE_RETRY_BASE_MS',
   'ASSAY_WRITE_RETRY_MAX_MS',
+  'ASSAY_WRITE_GROUP_SLOTS',
   'ASSAY_BREAKER_THRESHOLD',
   'ASSAY_BREAKER_HALF_OPEN_MS',
   'ASSAY_SPOOL_REPLAY_INTERVAL_MS',
@@ -133,6 +134,7 @@ export async function openPersistence(
       retries: config.ASSAY_WRITE_RETRIES,
       retryBaseMs: config.ASSAY_WRITE_RETRY_BASE_MS,
       retryMaxMs: config.ASSAY_WRITE_RETRY_MAX_MS,
+      groupSlots: config.ASSAY_WRITE_GROUP_SLOTS,
       breakerThreshold: config.ASSAY_BREAKER_THRESHOLD,
       breakerHalfOpenMs: config.ASSAY_BREAKER_HALF_OPEN_MS,
       // Two connections of the pool stay free for reads while writes queue.
