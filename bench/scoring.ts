@@ -1,14 +1,17 @@
 // Scoring end to end, through the gateway, on the whole system as `npm start` runs it: its scoring
 // process B serves the API only, a second scoring process A executes the jobs (RULES scorer).
 //  1. Live progress: `--watch` runs are started and subscribed to over graphql-ws through the gateway
-//     before A starts; then each progress event's delay from its timestamp (taken just before the
-//     transaction that stores it, so commit and read-back are included) to its arrival.
+//     while A is stopped (SIGSTOP), then A goes on (SIGCONT); each progress event's delay from its
+//     timestamp (taken just before the transaction that stores it, so commit and read-back are
+//     included) to its arrival. Twice: the first burst meets processes that have not run yet (cold
+//     JIT, connections still opening), the second the same processes warm, as a running system is.
 //  2. Latency without a backlog: `--single` runs one after another, from `startScoringRun` being
 //     accepted (created_at) to DONE (finished_at).
 //  3. Throughput: `--runs` runs submitted by `--concurrency` clients; runs/s completed and, per run,
 //     accepted → DONE, which under a backlog is mostly time spent waiting in the queue.
 // With `--executors N` (default 1) N executor processes share the jobs (each with `--workers`), all
 // through the one database: the scale-out check (runs/s must not fall with a second replica).
+// ASSAY_WRITE_GROUP_SLOTS in the bench's environment is handed to the executors (to compare values).
 //   npm run bench -- scoring [--runs 1000] [--concurrency 16] [--watch 100] [--single 50] [--workers 4]
 //     [--executors 1]
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -96,50 +99,96 @@ try {
     `scoring end to end: RULES scorer, ${EXECUTORS} executor process(es) with ${WORKERS} workers each, through the gateway at ${url}\n`,
   );
 
-  // 1. Live progress: subscribed before anyone executes the runs.
   const bench = Date.now().toString(36);
-  const watched = await Promise.all(Array.from({ length: WATCH }, (_, i) => start(`${bench}-watch-${i}`)));
+  const executors: Started[] = [];
+  for (let n = 0; n < EXECUTORS; n++) {
+    const port = await freePort();
+    const executor = runScript('services/scoring/src/main.ts', {
+      DATABASE_URL: databaseUrl,
+      ASSAY_DATA_DIR: join(dir, `a${n}`),
+      ASSAY_HOST: '127.0.0.1',
+      ASSAY_SCORING_PORT: String(port),
+      ASSAY_SCORING_CONCURRENCY: WORKERS,
+      ...(process.env.ASSAY_WRITE_GROUP_SLOTS
+        ? { ASSAY_WRITE_GROUP_SLOTS: process.env.ASSAY_WRITE_GROUP_SLOTS }
+        : {}),
+    });
+    processes.push(executor);
+    executors.push(executor);
+    while (
+      !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (executor.child.exitCode !== null) throw new Error(`executor ${n} exited:\n${executor.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  // 1. Live progress: a burst of runs, each subscribed to before it executes.
   const ws = createClient({
     url: url.replace(/^http/, 'ws'),
     connectionParams: connectionParamsFor(url),
     webSocketImpl: WebSocket,
     retryAttempts: 0,
   });
-  const delaysMs: number[] = [];
-  let snapshots = 0;
-  const followed = watched.map(async (id) => {
-    let first = true;
-    for await (const result of ws.iterate<{ scoringRunProgress: { status: string; at: string } }>({
-      query: PROGRESS,
-      variables: { id },
-    })) {
-      const arrived = Date.now();
-      if (result.errors) throw new Error(JSON.stringify(result.errors));
-      if (first) {
-        first = false; // the run's state when subscribed, not a live event
-        snapshots++;
-        continue;
-      }
-      delaysMs.push(arrived - Date.parse(result.data!.scoringRunProgress.at));
-    }
+  // The bench LISTENs too: how much of the delay is the executor's (stored → NOTIFY delivered).
+  let notified: number[] = [];
+  db.on('notification', (message) => {
+    const event = (JSON.parse(message.payload ?? '{}') as { payload?: { at?: string } }).payload;
+    if (event?.at) notified.push(Date.now() - Date.parse(event.at));
   });
-  while (snapshots < WATCH) await new Promise((resolve) => setTimeout(resolve, 20));
-  for (let n = 0; n < EXECUTORS; n++) {
-    const executor = runScript('services/scoring/src/main.ts', {
-      DATABASE_URL: databaseUrl,
-      ASSAY_DATA_DIR: join(dir, `a${n}`),
-      ASSAY_HOST: '127.0.0.1',
-      ASSAY_SCORING_PORT: String(await freePort()),
-      ASSAY_SCORING_CONCURRENCY: WORKERS,
-    });
-    processes.push(executor);
+  await db.query('listen assay_scoring_progress');
+  for (const [name, label] of [
+    ['cold', 'cold processes (the first burst)'],
+    ['warm', 'warm processes (the same burst again)'],
+  ]) {
+    notified = [];
+    const delaysMs = await progressBurst(name!);
+    notified.sort((a, b) => a - b);
+    say(
+      `progress event, stored → arrived through the gateway, ${label} (${delaysMs.length} events of ${WATCH} runs): p50 ${percentile(delaysMs, 50)} ms, p99 ${percentile(delaysMs, 99)} ms, max ${delaysMs.at(-1)} ms`,
+    );
+    say(
+      `  of which stored → NOTIFY delivered to a listener: p50 ${percentile(notified, 50)} ms, p99 ${percentile(notified, 99)} ms`,
+    );
   }
-  await Promise.all(followed);
   await ws.dispose();
-  delaysMs.sort((a, b) => a - b);
-  say(
-    `progress event, stored → arrived through the gateway (${delaysMs.length} events of ${WATCH} runs): p50 ${percentile(delaysMs, 50)} ms, p99 ${percentile(delaysMs, 99)} ms, max ${delaysMs.at(-1)} ms`,
-  );
+  await db.query('unlisten *');
+
+  /**
+   * `WATCH` runs started and subscribed to while the executors are stopped (SIGSTOP), then executed
+   * at once (SIGCONT): each live event's delay from its stored timestamp to its arrival, sorted.
+   */
+  async function progressBurst(name: string): Promise<number[]> {
+    for (const executor of executors) executor.child.kill('SIGSTOP');
+    const watched = await Promise.all(
+      Array.from({ length: WATCH }, (_, i) => start(`${bench}-${name}-${i}`)),
+    );
+    const delaysMs: number[] = [];
+    let snapshots = 0;
+    const followed = watched.map(async (id) => {
+      let first = true;
+      for await (const result of ws.iterate<{ scoringRunProgress: { status: string; at: string } }>({
+        query: PROGRESS,
+        variables: { id },
+      })) {
+        const arrived = Date.now();
+        if (result.errors) throw new Error(JSON.stringify(result.errors));
+        if (first) {
+          first = false; // the run's state when subscribed, not a live event
+          snapshots++;
+          continue;
+        }
+        delaysMs.push(arrived - Date.parse(result.data!.scoringRunProgress.at));
+      }
+    });
+    while (snapshots < WATCH) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const executor of executors) executor.child.kill('SIGCONT');
+    await Promise.all(followed);
+    return delaysMs.sort((a, b) => a - b);
+  }
 
   // 2. Latency without a backlog: one run at a time, each started once the previous one is DONE.
   const single: number[] = [];
@@ -204,6 +253,7 @@ try {
   await db.end().catch(() => undefined);
   for (const process of processes.reverse()) {
     if (process.child.exitCode === null) {
+      process.child.kill('SIGCONT'); // a stopped executor (progress bursts) would not see SIGTERM
       process.child.kill('SIGTERM');
       await process.exited;
     }
