@@ -12,17 +12,25 @@ type Rule = [name: string, pattern: RegExp, unit: string, better: 'higher' | 'lo
 const n = String.raw`([\d.]+)`;
 const RULES: Record<string, Rule[]> = {
   scoring: [
-    ['progress event → subscriber, p50', new RegExp(String.raw`progress event.*p50 ${n} ms`), 'ms', 'lower'],
-    ['progress event → subscriber, p99', new RegExp(String.raw`progress event.*p99 ${n} ms`), 'ms', 'lower'],
-    ['one run at a time, p50', new RegExp(String.raw`one run at a time.*p50 ${n} ms`), 'ms', 'lower'],
-    ['one run at a time, p99', new RegExp(String.raw`one run at a time.*p99 ${n} ms`), 'ms', 'lower'],
+    ...(['cold', 'warm'] as const).flatMap((when): Rule[] =>
+      (['p50', 'p99'] as const).map(
+        (p): Rule => [
+          `progress event → subscriber, ${when}, ${p}`,
+          new RegExp(`progress event.*${when} processes.*${p} ${n} ms`),
+          'ms',
+          'lower',
+        ],
+      ),
+    ),
+    ['one run at a time, p50', new RegExp(`one run at a time.*p50 ${n} ms`), 'ms', 'lower'],
+    ['one run at a time, p99', new RegExp(`one run at a time.*p99 ${n} ms`), 'ms', 'lower'],
     [
       'startScoringRun through the gateway',
       new RegExp(String.raw`startScoringRun through the gateway\s+${n} /s`),
       'req/s',
       'higher',
     ],
-    ['RULES runs completed', new RegExp(String.raw`completed: .* = ${n} runs/s`), 'runs/s', 'higher'],
+    ['RULES runs completed', new RegExp(`completed: .* = ${n} runs/s`), 'runs/s', 'higher'],
     [
       'executing RUNNING → DONE, p50',
       new RegExp(String.raw`executing \(RUNNING → DONE\): p50 ${n} ms`),
@@ -31,7 +39,7 @@ const RULES: Record<string, Rule[]> = {
     ],
     [
       'DONE runs without a verified score',
-      new RegExp(String.raw`DONE runs without a verified score: ${n}`),
+      new RegExp(`DONE runs without a verified score: ${n}`),
       'runs',
       'lower',
     ],
@@ -39,7 +47,7 @@ const RULES: Record<string, Rule[]> = {
   'write-path': [
     ['plain flush', new RegExp(String.raw`^plain MikroORM flush\s+${n} /s`, 'm'), 'writes/s', 'higher'],
     ['reliable write', new RegExp(String.raw`^reliable \(tx.*?\s+${n} /s`, 'm'), 'writes/s', 'higher'],
-    ['reliable ÷ plain', new RegExp(String.raw`reliable / plain throughput: ${n}`), '×', 'higher'],
+    ['reliable ÷ plain', new RegExp(`reliable / plain throughput: ${n}`), '×', 'higher'],
     [
       'spooled (database away)',
       new RegExp(String.raw`^spooled \(database away\)\s+${n} /s`, 'm'),
@@ -76,10 +84,10 @@ const RULES: Record<string, Rule[]> = {
     ],
   ],
   review: [
-    ['one review at a time, p50', new RegExp(String.raw`one review at a time.*?p50 ${n} ms`), 'ms', 'lower'],
+    ['one review at a time, p50', new RegExp(`one review at a time.*?p50 ${n} ms`), 'ms', 'lower'],
     [
       'reviews completed, no faults',
-      new RegExp(String.raw` 0% of calls answered 500: ${n} completed/min`),
+      new RegExp(` 0% of calls answered 500: ${n} completed/min`),
       'reviews/min',
       'higher',
     ],
@@ -114,7 +122,7 @@ const RULES: Record<string, Rule[]> = {
       's',
       'lower',
     ],
-    ['mid-run: model calls per run', new RegExp(String.raw`model calls per run ${n}`), 'calls', 'lower'],
+    ['mid-run: model calls per run', new RegExp(`model calls per run ${n}`), 'calls', 'lower'],
   ],
   cli: [
     ['assay --help, p50', new RegExp(String.raw`^assay --help:\s+p50 ${n} ms`, 'm'), 'ms', 'lower'],
