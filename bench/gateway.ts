@@ -5,9 +5,11 @@
 //  2. a gateway with authentication off (every request taken as one caller: the baseline), and
 //  3. the same gateway with authentication on (an API key per request, hashed and compared).
 // Rounds alternate between the three so drift on the machine hits each alike.
-// Afterwards it prints each process's resident memory (the system's and both bench gateways).
+// Afterwards it prints each process's resident memory (the system's and both bench gateways), and
+// of the bench gateways how much is V8 heap, and live heap after a full GC.
 //   npm run bench -- gateway [--seconds 8] [--rounds 2] [--connections 20] [--runs 500] [--cpu-prof DIR]
-//     [--planner router|stitching]
+//     [--planner router|stitching] [--node-options=--max-old-space-size=256]
+// `--node-options` are given to the bench gateways (NODE_OPTIONS), to compare V8 settings.
 // With `--cpu-prof DIR` both bench gateways write a V8 CPU profile there (gateway-auth-off.cpuprofile,
 // gateway-auth-on.cpuprofile) when they stop.
 import { readFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '500' },
     'cpu-prof': { type: 'string' },
     planner: { type: 'string', default: 'router' },
+    'node-options': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -145,11 +148,17 @@ try {
   await system.waitFor(/API key: /);
   const gateways: Record<'on' | 'off', string> = { on: '', off: '' };
   const gatewayPids: Record<'on' | 'off', number> = { on: 0, off: 0 };
+  const gatewayProcesses: Partial<Record<'on' | 'off', Started>> = {};
   for (const auth of ['off', 'on'] as const) {
     const port = await freePort();
     const gateway = runScript(
       'bench/support/gateway-server.ts',
-      { DATABASE_URL: databaseUrl, ...ports, ASSAY_GATEWAY_PORT: String(port) },
+      {
+        DATABASE_URL: databaseUrl,
+        ...ports,
+        ASSAY_GATEWAY_PORT: String(port),
+        ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
+      },
       [
         '--auth',
         auth,
@@ -160,6 +169,7 @@ try {
     );
     processes.push(gateway);
     gatewayPids[auth] = gateway.child.pid!;
+    gatewayProcesses[auth] = gateway;
     gateways[auth] = (await gateway.waitFor(/gateway ready at (\S+graphql)/, 180_000))[1]!;
   }
 
@@ -224,6 +234,15 @@ try {
   for (const pid of childPids(system.child.pid!)) memory(commandOf(pid), pid);
   memory('bench gateway, auth off', gatewayPids.off);
   memory('bench gateway, API key', gatewayPids.on);
+  // What the bench gateways' resident memory is made of: live heap (after a full GC) or not.
+  for (const [auth, gateway] of Object.entries(gatewayProcesses)) {
+    gateway.child.kill('SIGUSR2');
+    const report = (await gateway.waitFor(/memory report (\{.*\})/))[1]!;
+    const { before, afterFullGc } = JSON.parse(report) as Record<string, Record<string, number>>;
+    console.log(
+      `  bench gateway, auth ${auth} (MB): rss ${before!.rss}, V8 heap ${before!.heapTotal} (${before!.heapUsed} used, ${afterFullGc!.heapUsed} live after a full GC), external ${before!.external}`,
+    );
+  }
 } finally {
   for (const p of processes.toReversed()) {
     if (p.child.exitCode === null) {

@@ -4,6 +4,7 @@
 // authentication costs. Only the bench starts it; nothing else can turn authentication off.
 // With `--cpu-prof <file>` the process profiles itself (V8 CPU profile, for Chrome DevTools or
 // speedscope) from start to SIGTERM and writes the profile to that file before it exits.
+// On SIGUSR2 it prints its memory (rss, heapTotal, heapUsed, external) before and after a full GC.
 // `--planner stitching` uses Hive Gateway's JavaScript query planner instead of Hive Router's (the
 // gateway's own choice), to compare the two.
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,20 @@ const server = createGateway(config, access, log, telemetry, { planner });
 await listen(server, config.ASSAY_GATEWAY_PORT, config.ASSAY_HOST);
 const { port } = server.address() as AddressInfo;
 log.warn({ port }, `gateway ready at http://${config.ASSAY_HOST}:${port}/graphql`);
+// SIGUSR2: a full garbage collection, then the process's memory as one line (the bench's heap
+// report: how much of the resident memory after the load is live heap, and how much is not).
+process.on('SIGUSR2', async () => {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  const before = process.memoryUsage();
+  await session.post('HeapProfiler.collectGarbage');
+  session.disconnect();
+  const after = process.memoryUsage();
+  const mb = (m: NodeJS.MemoryUsage) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
+  console.log(`memory report ${JSON.stringify({ before: mb(before), afterFullGc: mb(after) })}`);
+});
 process.on('SIGTERM', async () => {
   await profile?.();
   server.close(() => process.exit(0));
