@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { contentHash, type FailureReport, type WriteDefinition, writeFailure } from '@assay/kit';
+import {
+  contentHash,
+  type EntityManager,
+  type FailureReport,
+  readBackOf,
+  type Stored,
+  type WriteDefinition,
+  writeFailure,
+} from '@assay/kit';
 import { type ClaimStep, type FinalResult, guardedUpdate, readRunState } from '@assay/kit/runs';
 import { raw } from '@mikro-orm/core';
 import type { DecisionResult } from '../decision/decide.ts';
@@ -166,16 +174,29 @@ export const personaReviewWrite: WriteDefinition<StorePersonaReview, PersonaRevi
     );
     if (p.failure) await writeFailure(em, REVIEW_RUNS.outbox, p.failure, runTenant(p));
   },
-  async readBack(em, p) {
-    const stored = await em.findOne(PersonaReview, { runId: p.runId, personaId: p.personaId });
+  readBack: readBackOf(readPersonaReviews),
+  // Personas of a run finish close together: their reviews are read back in one query.
+  readBackMany: readPersonaReviews,
+};
+
+/** The stored reviews of the payloads' (run, persona) pairs, in their order: one query. */
+async function readPersonaReviews(
+  em: EntityManager,
+  payloads: StorePersonaReview[],
+): Promise<(Stored<PersonaReview> | null)[]> {
+  const rows = await em.find(PersonaReview, {
+    $or: payloads.map((p) => ({ runId: p.runId, personaId: p.personaId })),
+  });
+  return payloads.map((p) => {
+    const stored = rows.find((r) => r.runId === p.runId && r.personaId === p.personaId);
     if (!stored) return null;
     return {
       result: stored,
       content: reviewContent({ ...stored, verdict: verdictOf(stored) }),
       hash: stored.contentHash,
     };
-  },
-};
+  });
+}
 
 /** The verdict a stored review holds, or null for a persona that failed. */
 export { verdictOf };
