@@ -151,7 +151,7 @@ try {
       `progress event, stored → arrived through the gateway, ${label} (${delaysMs.length} events of ${WATCH} runs): p50 ${percentile(delaysMs, 50)} ms, p99 ${percentile(delaysMs, 99)} ms, max ${delaysMs.at(-1)} ms`,
     );
     say(
-      `  of which stored → NOTIFY delivered to a listener: p50 ${percentile(notified, 50)} ms, p99 ${percentile(notified, 99)} ms`,
+      `  of which stored → NOTIFY delivered to a listener (${notified.length} events): p50 ${percentile(notified, 50)} ms, p99 ${percentile(notified, 99)} ms`,
     );
   }
   await ws.dispose();

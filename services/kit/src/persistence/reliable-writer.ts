@@ -619,7 +619,9 @@ function byDefinition(
   const groups = new Map<WriteDefinition<unknown, unknown>, number[]>();
   for (const [i, item] of items.entries()) {
     if (!keep(item, i)) continue;
-    groups.set(item.definition, [...(groups.get(item.definition) ?? []), i]);
+    const group = groups.get(item.definition);
+    if (group) group.push(i);
+    else groups.set(item.definition, [i]);
   }
   return groups;
 }

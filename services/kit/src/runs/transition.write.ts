@@ -98,6 +98,7 @@ export async function readRunStates(
   runIds: string[],
 ): Promise<Map<string, RunState>> {
   const ids = [...new Set(runIds)];
+  if (ids.length === 0) return new Map(); // `in ()` is not SQL
   const rows = await em.execute<RunState[]>(
     `select id, status, attempt, version, transition_key as "transitionKey" from ${kind.table}
       where id in (${ids.map(() => '?').join(', ')})`,
