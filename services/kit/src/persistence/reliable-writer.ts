@@ -54,11 +54,14 @@ export interface WriteDefinition<P, R> {
    */
   readBackMany?(em: EntityManager, payloads: P[]): Promise<(Stored<R> | null)[]>;
   /**
-   * Optional, idempotent: runs in a transaction of its own once the read-back matched (after a
-   * replay too), to record that fact on the stored rows. If it fails, the attempt fails and is retried.
+   * Optional, idempotent: once the read-back matched (after a replay too), records that fact on the
+   * stored rows. It runs on a fresh EntityManager outside any transaction, so it must be one
+   * statement (atomic by itself): a mark is a fact already true, and committing it late is harmless,
+   * so it needs neither a transaction of its own nor the write's server-side bounds (two round trips
+   * each). If it fails, the attempt fails and is retried.
    */
   markVerified?(em: EntityManager, payload: P, stored: Stored<R>): Promise<void>;
-  /** Optional: `markVerified` of many writes at once (in one transaction), for a group commit. */
+  /** Optional: `markVerified` of many writes at once (one statement too), for a group commit. */
   markVerifiedMany?(em: EntityManager, verified: { payload: P; stored: Stored<R> }[]): Promise<void>;
 }
 
@@ -281,7 +284,7 @@ export class ReliableWriter {
 
   /**
    * A group commit: every write in one transaction, then each read back and verified, then the
-   * verified marks in one more transaction. Per write, its stored row once verified (and marked), or
+   * verified marks (one statement per kind of write). Per write, its stored row once verified (and marked), or
    * null when this write must be done on its own.
    */
   private attemptBatch(items: Queued[]): Promise<(Stored<unknown> | null)[]> {
@@ -315,17 +318,14 @@ export class ReliableWriter {
           }
         }
         const marks = byDefinition(items, (item, i) => !!results[i] && !!item.definition.markVerified);
-        if (marks.size > 0) {
-          await this.transaction(async (em) => {
-            for (const [definition, indices] of marks) {
-              const verified = indices.map((i) => ({ payload: items[i]!.payload, stored: results[i]! }));
-              if (definition.markVerifiedMany && verified.length > 1) {
-                await definition.markVerifiedMany(em, verified);
-              } else {
-                for (const v of verified) await definition.markVerified!(em, v.payload, v.stored);
-              }
-            }
-          });
+        for (const [definition, indices] of marks) {
+          const em = this.options.orm.em.fork() as EntityManager;
+          const verified = indices.map((i) => ({ payload: items[i]!.payload, stored: results[i]! }));
+          if (definition.markVerifiedMany && verified.length > 1) {
+            await definition.markVerifiedMany(em, verified);
+          } else {
+            for (const v of verified) await definition.markVerified!(em, v.payload, v.stored);
+          }
         }
         return results;
       } catch (error) {
@@ -514,9 +514,7 @@ export class ReliableWriter {
         await this.transaction((em) => definition.write(em, payload, hash));
         const stored = await definition.readBack(this.options.orm.em.fork() as EntityManager, payload);
         verify(definition, payload, hash, stored);
-        if (definition.markVerified) {
-          await this.transaction((em) => definition.markVerified!(em, payload, stored!));
-        }
+        await definition.markVerified?.(this.options.orm.em.fork() as EntityManager, payload, stored!);
         span.setAttribute('assay.write.outcome', 'saved');
         if (attempt > 1) this.metrics.count(definition.name, 'retried');
         return stored!;

@@ -3,9 +3,11 @@ import { contentHash, type EntityManager, readBackOf, type Stored, type WriteDef
 import { type ClaimStep, type FinalResult, guardedUpdate } from '@assay/kit/runs';
 import { raw } from '@mikro-orm/core';
 import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
-import { PersistenceState, RunStatus, ScoringRun } from '../runs/run.entity.ts';
+import { PersistenceState, RunStatus } from '../runs/run.entity.ts';
 import type { ScoreResult } from '../scorers/scorer.ts';
 import { Score, scoreContent } from './score.entity.ts';
+
+const SCORES = '"scoring"."score"';
 
 /** The run's last step under its worker's claim, with its score. */
 export interface CompleteRun extends ClaimStep {
@@ -79,26 +81,25 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
   },
 };
 
-/** The scores stored for the runs (with each run's version), in the payloads' order: two queries. */
+/** The scores stored for the runs, each with its run's version, in the payloads' order: one query. */
 async function readScores(em: EntityManager, payloads: CompleteRun[]): Promise<Stored<CompleteResult>[]> {
-  const runIds = payloads.map((p) => p.runId);
-  const scores = new Map(
-    (await em.find(Score, { runId: { $in: runIds } })).map((score) => [score.runId, score]),
+  const runIds = [...new Set(payloads.map((p) => p.runId))];
+  const rows = await em.execute<({ run_version: number } & Record<string, unknown>)[]>(
+    `select s.*, r.version as run_version from ${SCORES} s join ${SCORING_RUNS.table} r on r.id = s.run_id
+      where s.run_id in (${runIds.map(() => '?').join(', ')})`,
+    runIds,
   );
-  const scored = runIds.filter((id) => scores.has(id));
-  const versions = new Map(
-    scored.length === 0
-      ? []
-      : (await em.find(ScoringRun, { id: { $in: scored } }, { fields: ['version'] })).map((run) => [
-          run.id,
-          run.version,
-        ]),
-  );
+  const scores = new Map<string, { score: Score; version: number }>();
+  for (const { run_version, ...row } of rows) {
+    const score = em.map(Score, row);
+    scores.set(score.runId, { score, version: Number(run_version) });
+  }
   return payloads.map((p) => {
-    const score = scores.get(p.runId);
-    if (score) {
+    const found = scores.get(p.runId);
+    if (found) {
+      const { score, version } = found;
       return {
-        result: { applied: true, score, version: versions.get(p.runId) ?? null },
+        result: { applied: true, score, version },
         content: scoreContent(p.runId, score),
         hash: score.contentHash,
       };
@@ -114,10 +115,17 @@ async function readScores(em: EntityManager, payloads: CompleteRun[]): Promise<S
 
 /**
  * The mark `unpersistedScores` looks for, once a stored score was read back and matched its hash:
- * inside the caller's transaction, idempotent.
+ * the score's `verified_at` and its run's persistence, in one statement (so atomic without a
+ * transaction of its own), idempotent.
  */
 export async function markScoresVerified(em: EntityManager, runIds: string[]): Promise<void> {
   if (runIds.length === 0) return;
-  await em.nativeUpdate(Score, { runId: { $in: runIds }, verifiedAt: null }, { verifiedAt: new Date() });
-  await em.nativeUpdate(ScoringRun, { id: { $in: runIds } }, { persistence: PersistenceState.VERIFIED });
+  const ids = runIds.map(() => '?').join(', ');
+  await em.execute(
+    `with scores as (
+       update ${SCORES} set verified_at = ? where run_id in (${ids}) and verified_at is null
+     )
+     update ${SCORING_RUNS.table} set persistence = ? where id in (${ids})`,
+    [new Date(), ...runIds, PersistenceState.VERIFIED, ...runIds],
+  );
 }
