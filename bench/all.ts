@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Figures, parseFigures, parseRecorded } from './support/figures.ts';
 
-export const BENCHES = ['scoring', 'write-path', 'gateway', 'review', 'failures', 'recovery', 'cli'];
+export const BENCHES = ['scoring', 'write-path', 'gateway', 'review', 'failures', 'recovery', 'cli', 'floor'];
 const QUICK: Record<string, string[]> = {
   scoring: ['--runs', '200', '--watch', '20', '--single', '10'],
   'write-path': ['--writes', '1000', '--spooled', '2000'],
@@ -20,6 +20,7 @@ const QUICK: Record<string, string[]> = {
   failures: ['--burst', '5000', '--seconds', '4', '--transactions', '500', '--runs', '50'],
   recovery: ['--outage', '50', '--mid-run', '20'],
   cli: ['--count', '5'],
+  floor: ['--ops', '1000'],
   profile: ['--runs', '200', '--logged', '30'],
 };
 

@@ -9,7 +9,6 @@
 //     its transaction (vxid) and a code path, so the per-run budget splits by who issues it.
 //   npm run bench -- profile [--runs 600] [--logged 100] [--concurrency 16] [--workers 4] [--top 15] [--keep DIR]
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import pg from 'pg';
 import { measure, record } from './stats.ts';
 import { format, summarise } from './support/cpu-top.ts';
 import { loggedStatements, logOffset, startObservedPostgres } from './support/pg-observed.ts';
+import { cpuByProcess } from './support/proc-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,29 +78,6 @@ export function pathOf(sql: string): string {
   if (/advisory/.test(q)) return 'advisory lock';
   if (/^select/.test(q)) return 'other select';
   return 'other';
-}
-
-/** CPU time (user + system) a process has used, ms; `reaped` adds its waited-for children's. */
-function cpuMs(pid: number, reaped = false): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // After "pid (comm) ": state is field 0, utime 11, stime 12, cutime 13, cstime 14 (clock ticks).
-    const ticks =
-      Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
-    return (ticks * 1000) / TICKS;
-  } catch {
-    return 0;
-  }
-}
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-/** CPU of every process in the profile, ms: ours by name, PostgreSQL as the postmaster plus its backends. */
-function cpuByProcess(names: Map<number, string>, postmaster: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [pid, name] of names) out.set(name, cpuMs(pid));
-  let pgMs = cpuMs(postmaster, true);
-  for (const pid of childPids(postmaster)) pgMs += cpuMs(pid);
-  out.set('PostgreSQL (all backends)', pgMs);
-  return out;
 }
 
 const uptime = () =>
