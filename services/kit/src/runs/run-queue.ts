@@ -1,5 +1,6 @@
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { PgBoss } from 'pg-boss';
+import { type ConstructorOptions, PgBoss } from 'pg-boss';
+import { PreparingClient } from '../database/preparing-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import { nameUuid } from '../persistence/content-hash.ts';
 import type { RunKind } from './run-kind.ts';
@@ -26,11 +27,14 @@ export interface RunQueueOptions {
  */
 export async function startRunQueue(kind: RunKind, options: RunQueueOptions): Promise<PgBoss> {
   const { name, schema } = kind.queue;
-  const boss = new PgBoss({
+  // pg-boss hands its options on to pg.Pool, `Client` included (not in its types).
+  const config: ConstructorOptions & { Client: typeof PreparingClient } = {
     connectionString: options.url,
     schema,
     application_name: `assay-${kind.service}-jobs`,
     max: 4,
+    // Its statements are prepared once per connection, not planned on every call.
+    Client: PreparingClient,
     // The run watchdog is ours (sub-minute, guarded by run state); pg-boss cron is per minute.
     schedule: false,
     // Workers are woken by NOTIFY when a job is sent instead of at their next poll.
@@ -38,7 +42,8 @@ export async function startRunQueue(kind: RunKind, options: RunQueueOptions): Pr
     // One trace per run: the job carries the trace context of the request that queued it (trace
     // ids only, never baggage, which could hold a caller's data), and its processing continues it.
     openTelemetry: { propagateContext: true, propagator: new W3CTraceContextPropagator() },
-  });
+  };
+  const boss = new PgBoss(config);
   boss.on('error', (error) => options.log.warn({ err: queueErrorSummary(error) }, 'job queue error'));
   await boss.start();
   if (!(await boss.getQueue(name))) {
