@@ -13,8 +13,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '@assay/kit/testing';
 import pg from 'pg';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
+import { pino } from 'pino';
 import { createOrm } from '../services/kit/src/database/orm.ts';
+import type { RunKind } from '../services/kit/src/runs/run-kind.ts';
+import { enqueueRun, startRunQueue } from '../services/kit/src/runs/run-queue.ts';
 import { measure, record } from './stats.ts';
 import { startObservedPostgres } from './support/pg-observed.ts';
 import { postgresCpuMs } from './support/proc-cpu.ts';
@@ -60,12 +63,22 @@ async function cost(label: string, op: (i: number) => Promise<unknown>): Promise
 
 const pool = new pg.Pool({ connectionString: server.url, max: CONCURRENCY });
 const orm = await createOrm({ url: server.url, schema: 'floor', entities: [], migrations: [] });
-const boss = new PgBoss({
-  connectionString: server.url,
-  schema: 'floor_jobs',
-  max: CONCURRENCY,
-  schedule: false,
-});
+/** A run queue as the services start it (pg-boss with their options, its statements prepared). */
+const FLOOR_RUNS = {
+  service: 'floor',
+  table: 'floor.run',
+  statuses: {
+    queued: 'QUEUED',
+    claimed: 'RUNNING',
+    working: 'RUNNING',
+    done: 'DONE',
+    failed: 'F',
+    cancelled: 'C',
+  },
+  outbox: 'floor.failure_outbox',
+  queue: { name: 'floor-run', schema: 'floor_jobs' },
+} satisfies RunKind;
+let boss: PgBoss | undefined;
 const http = createServer((req, res) => {
   req.resume();
   req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{}}'));
@@ -79,8 +92,12 @@ try {
     OPS + 300,
   ]);
   await orm.connect();
-  await boss.start();
-  await boss.createQueue('floor');
+  boss = await startRunQueue(FLOOR_RUNS, {
+    url: server.url,
+    log: pino({ level: 'silent' }),
+    expireInSeconds: 60,
+  });
+  const jobs = boss;
   await new Promise<void>((listening) => http.listen(0, '127.0.0.1', listening));
   const port = (http.address() as AddressInfo).port;
   const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -117,9 +134,9 @@ try {
     }),
   );
   const jobUs = await cost('a pg-boss job: sent, fetched, completed', async (i) => {
-    await boss.send('floor', { i });
-    const [job] = await boss.fetch<{ i: number }>('floor');
-    if (job) await boss.complete('floor', job.id);
+    await enqueueRun(FLOOR_RUNS, jobs, { runId: String(i), attempt: 0 });
+    const [job] = await jobs.fetch(FLOOR_RUNS.queue.name);
+    if (job) await jobs.complete(FLOOR_RUNS.queue.name, job.id);
   });
 
   const floor =
@@ -145,7 +162,7 @@ try {
   agent.destroy();
 } finally {
   http.close();
-  await boss.stop({ graceful: false }).catch(() => undefined);
+  await boss?.stop({ graceful: false }).catch(() => undefined);
   await orm.close(true).catch(() => undefined);
   await pool.end().catch(() => undefined);
   await server.stop();
