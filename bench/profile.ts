@@ -51,7 +51,7 @@ const DIFF = [
 const START = 'mutation($input: StartScoringRunInput!) { startScoringRun(input: $input) { id } }';
 
 /** The code path a statement belongs to, from its text (pg_stat_statements' or the log's). */
-export function pathOf(sql: string): string {
+function pathOf(sql: string): string {
   const q = sql.replace(/\s+/g, ' ').trim().toLowerCase();
   if (/^(begin|start transaction|commit|rollback|savepoint|release|set |show |select 1$|discard)/.test(q))
     return 'transaction control';
@@ -71,10 +71,11 @@ export function pathOf(sql: string): string {
   if (/access|api_key/.test(q)) return 'gateway access';
   if (/^insert into "?scoring"?\."?scoring_run/.test(q)) return 'run create';
   if (/^update "?scoring"?\."?scoring_run/.test(q)) return 'run transition';
+  if (/^with scores as \( update "?scoring"?\."?score\b/.test(q)) return 'score verified mark';
   if (/^(insert into|update) "?scoring"?\."?score\b/.test(q)) return 'score write';
   if (/^select .* from "?scoring"?\."?score\b/.test(q)) return 'score read-back';
   if (/^select .* from "?scoring"?\."?scoring_run/.test(q)) return 'run read (read-back / API / idempotency)';
-  if (/^select set_config/.test(q)) return 'set_config (tenant context)';
+  if (/^select set_config/.test(q)) return "set_config (the writer's server-side timeouts)";
   if (/advisory/.test(q)) return 'advisory lock';
   if (/^select/.test(q)) return 'other select';
   return 'other';
