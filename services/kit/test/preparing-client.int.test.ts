@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
 import { PreparingClient } from '../src/database/preparing-client.ts';
-import type { RunKind } from '../src/runs/run-kind.ts';
 import { startRunQueue } from '../src/runs/run-queue.ts';
 import { createTestDatabase } from '../src/testing/database.ts';
+import { testRunKind } from './support/run-kind.ts';
 
 // Parameterised statements are prepared once per connection (named), so PostgreSQL plans them once.
 
@@ -42,13 +42,7 @@ describe('PreparingClient', () => {
   });
 
   test('a run queue’s pg-boss prepares its job statements', async () => {
-    const kind = {
-      service: 'prep',
-      table: '"prep"."prep_run"',
-      statuses: { queued: 'Q', claimed: 'R', working: 'R', done: 'D', failed: 'F', cancelled: 'C' },
-      outbox: '"prep"."failure_outbox"',
-      queue: { name: 'prep-runs', schema: 'prep_jobs' },
-    } satisfies RunKind;
+    const kind = testRunKind('prep');
     const boss = await startRunQueue(kind, {
       url: database.url,
       log: pino({ level: 'silent' }),

@@ -5,20 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
-import type { RunKind } from '../src/runs/run-kind.ts';
 import { startRunQueue } from '../src/runs/run-queue.ts';
 import { createTestDatabase } from '../src/testing/database.ts';
+import { testRunKind } from './support/run-kind.ts';
 
 // A pg-boss error (its connections killed by the server) is logged as message and code only: the
 // error object can carry the database client, whose connection parameters hold the password.
 
-const kind = {
-  service: 'leaky',
-  table: '"leaky"."leaky_run"',
-  statuses: { queued: 'Q', claimed: 'R', working: 'R', done: 'D', failed: 'F', cancelled: 'C' },
-  outbox: '"leaky"."failure_outbox"',
-  queue: { name: 'leaky-runs', schema: 'leaky_jobs' },
-} satisfies RunKind;
+const kind = testRunKind('leaky');
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let url: string;
