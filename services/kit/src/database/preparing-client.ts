@@ -20,8 +20,9 @@ function nameOf(text: string): string | undefined {
 /**
  * A pg client that prepares each parameterised statement once per connection (a named prepared
  * statement), so PostgreSQL parses and plans it once, not on every call. For pg-boss, whose job
- * statements are large CTEs over partitioned tables, planning is most of their cost: named, a job
- * (sent, fetched, completed) costs PostgreSQL ≈ 2.0 ms of CPU instead of ≈ 2.9 (`bench -- floor`).
+ * statements are large CTEs over partitioned tables, planning is much of their cost: named, a job
+ * (sent, fetched, completed) cost PostgreSQL ≈ 2.0 ms of CPU instead of ≈ 2.9 (2,000 jobs each way,
+ * side by side), and its send half the time in `bench -- profile`.
  *
  * Only statements with parameters are named: the extended protocol they already use carries one
  * statement, so naming changes nothing else. A prepared statement a schema change breaks fails its

@@ -284,8 +284,8 @@ export class ReliableWriter {
 
   /**
    * A group commit: every write in one transaction, then each read back and verified, then the
-   * verified marks (one statement per kind of write). Per write, its stored row once verified (and marked), or
-   * null when this write must be done on its own.
+   * verified marks (one statement per kind of write). Per write, its stored row once verified (and
+   * marked), or null when this write must be done on its own.
    */
   private attemptBatch(items: Queued[]): Promise<(Stored<unknown> | null)[]> {
     const spans = items.map((item) =>

@@ -84,6 +84,7 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
 /** The scores stored for the runs, each with its run's version, in the payloads' order: one query. */
 async function readScores(em: EntityManager, payloads: CompleteRun[]): Promise<Stored<CompleteResult>[]> {
   const runIds = [...new Set(payloads.map((p) => p.runId))];
+  if (runIds.length === 0) return []; // `in ()` is not SQL
   const rows = await em.execute<({ run_version: number } & Record<string, unknown>)[]>(
     `select s.*, r.version as run_version from ${SCORES} s join ${SCORING_RUNS.table} r on r.id = s.run_id
       where s.run_id in (${runIds.map(() => '?').join(', ')})`,
