@@ -18,7 +18,7 @@ import pg from 'pg';
 import { measure, record } from './stats.ts';
 import { format, summarise } from './support/cpu-top.ts';
 import { loggedStatements, logOffset, startObservedPostgres } from './support/pg-observed.ts';
-import { cpuByProcess } from './support/proc-cpu.ts';
+import { cpuByProcess, cpuMs } from './support/proc-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,10 +75,23 @@ function pathOf(sql: string): string {
   if (/^(insert into|update) "?scoring"?\."?score\b/.test(q)) return 'score write';
   if (/^select .* from "?scoring"?\."?score\b/.test(q)) return 'score read-back';
   if (/^select .* from "?scoring"?\."?scoring_run/.test(q)) return 'run read (read-back / API / idempotency)';
-  if (/^select set_config/.test(q)) return "set_config (the writer's server-side timeouts)";
+  if (/^select set_config/.test(q)) return 'set_config (write timeouts)';
   if (/advisory/.test(q)) return 'advisory lock';
   if (/^select/.test(q)) return 'other select';
   return 'other';
+}
+
+/**
+ * CPU of each PostgreSQL process by pid, named by its client's application (or its type: walwriter,
+ * autovacuum, …); the postmaster with the backends that have exited.
+ */
+async function backendCpu(): Promise<Map<number, { who: string; ms: number }>> {
+  const { rows } = await db.query<{ pid: number; who: string }>(
+    `select pid, coalesce(nullif(application_name, ''), backend_type) as who from pg_stat_activity`,
+  );
+  const out = new Map(rows.map((r) => [r.pid, { who: r.who, ms: cpuMs(r.pid) }]));
+  out.set(server.pid, { who: 'postmaster + exited backends', ms: cpuMs(server.pid, true) });
+  return out;
 }
 
 const uptime = () =>
@@ -173,12 +186,14 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 600)); // stats are flushed at most once a second
   const before = await counters();
   const loadBefore = uptime();
+  const backendsBefore = await backendCpu();
   const cpuBefore = cpuByProcess(names, server.pid);
   const from = Number(process.hrtime.bigint() / 1000n);
   const submitted = await measure('submit', RUNS, CONCURRENCY, (i) => start(`${bench}-run-${i}`));
   await drain();
   const to = Number(process.hrtime.bigint() / 1000n);
   const cpuAfter = cpuByProcess(names, server.pid);
+  const backendsAfter = await backendCpu();
   const seconds = (to - from) / 1e6;
   const completed = await done(`${bench}-run-`);
   await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -235,6 +250,16 @@ try {
   say(
     `  ${'all of them'.padEnd(36)} ${((1000 * totalCpu) / completed).toFixed(0).padStart(7)} µs/run  → at most ${((2 * 1000 * completed) / totalCpu).toFixed(0)} runs/s on 2 cores at this cost\n`,
   );
+
+  say("PostgreSQL's CPU per completed run by backend (pg_stat_activity: application, or the backend's type):");
+  const byBackend = new Map<string, number>();
+  for (const [pid, { who, ms }] of backendsAfter) {
+    byBackend.set(who, (byBackend.get(who) ?? 0) + ms - (backendsBefore.get(pid)?.ms ?? 0));
+  }
+  for (const [who, ms] of [...byBackend].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms > 0)) {
+    say(`  ${who.padEnd(36)} ${((1000 * ms) / completed).toFixed(0).padStart(7)} µs/run`);
+  }
+  say('');
 
   // Per-run counters.
   const delta = (k: string) => (after[k]! - before[k]!) / completed;
