@@ -251,7 +251,9 @@ try {
     `  ${'all of them'.padEnd(36)} ${((1000 * totalCpu) / completed).toFixed(0).padStart(7)} µs/run  → at most ${((2 * 1000 * completed) / totalCpu).toFixed(0)} runs/s on 2 cores at this cost\n`,
   );
 
-  say("PostgreSQL's CPU per completed run by backend (pg_stat_activity: application, or the backend's type):");
+  say(
+    "PostgreSQL's CPU per completed run by backend (pg_stat_activity: application, or the backend's type):",
+  );
   const byBackend = new Map<string, number>();
   for (const [pid, { who, ms }] of backendsAfter) {
     byBackend.set(who, (byBackend.get(who) ?? 0) + ms - (backendsBefore.get(pid)?.ms ?? 0));
