@@ -6,6 +6,7 @@ export { ForbiddenError, hasScope } from './auth/index.ts';
 export { loadConfig } from './config/config.ts';
 export { type EntityManager, MikroORM } from './database/orm.ts';
 export { isUuid, paginate } from './database/paginate.ts';
+export { execute } from './database/parameterised.ts';
 export { AppError, BadUserInputError, NotFoundError } from './errors.ts';
 export {
   type FailureReport,

@@ -4,6 +4,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
+import { PreparingClient } from './preparing-client.ts';
 import { releaseDroppedConnections } from './release-dropped-connections.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
@@ -39,6 +40,8 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       application_name: `assay-${options.schema}`,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
       statement_timeout: options.statementTimeoutMs ?? 15000,
+      // Statements sent with parameters (database/parameterised.ts) are prepared once per connection.
+      Client: PreparingClient,
       onPoolCreated: releaseDroppedConnections,
     },
     debug: options.debug ?? false,

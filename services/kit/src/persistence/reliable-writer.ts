@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type Context, context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { DEFAULT_TENANT } from '../auth/caller.ts';
+import { execute } from '../database/parameterised.ts';
 import { failureReport, writeFailure } from '../failures/failure-outbox.ts';
 import type { Logger } from '../logging/logger.ts';
 import { classifyDbError } from './classify-error.ts';
@@ -543,7 +544,8 @@ export class ReliableWriter {
   private transaction(work: (em: EntityManager) => Promise<void>): Promise<void> {
     const { statementMs, lockMs } = serverBounds(this.policy.options.timeoutMs);
     return this.options.orm.em.fork().transactional(async (em) => {
-      await em.execute(
+      await execute(
+        em as EntityManager,
         "select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)",
         [`${statementMs}ms`, `${lockMs}ms`],
       );

@@ -1,4 +1,5 @@
 import type { EntityManager } from '../database/orm.ts';
+import { execute } from '../database/parameterised.ts';
 import { type FailureReport, writeFailure } from '../failures/failure-outbox.ts';
 import { contentHash } from '../persistence/content-hash.ts';
 import { readBackOf, type WriteDefinition } from '../persistence/reliable-writer.ts';
@@ -99,7 +100,8 @@ export async function readRunStates(
 ): Promise<Map<string, RunState>> {
   const ids = [...new Set(runIds)];
   if (ids.length === 0) return new Map(); // `in ()` is not SQL
-  const rows = await em.execute<RunState[]>(
+  const rows = await execute<RunState>(
+    em,
     `select id, status, attempt, version, transition_key as "transitionKey" from ${kind.table}
       where id in (${ids.map(() => '?').join(', ')})`,
     ids,
@@ -140,7 +142,7 @@ export function transitionWriteFor(kind: RunKind): WriteDefinition<Transition, T
         ...(p.error ? [p.error.code, p.error.message, p.error.retryable] : []),
       ];
       const update = guardedUpdate(kind, p, set, params);
-      const moved = await em.execute<{ id: string }[]>(update.sql, update.params);
+      const moved = await execute<{ id: string }>(em, update.sql, update.params);
       if (p.failure && moved.length > 0) {
         await writeFailure(em, kind.outbox, p.failure, { runId: p.runId, runTable: kind.table });
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   contentHash,
   type EntityManager,
+  execute,
   type FailureReport,
   readBackOf,
   type Stored,
@@ -243,7 +244,7 @@ export const completeReviewWrite: WriteDefinition<CompleteReview, FinalResult> =
        decision_label = ?, overall_confidence = ?`,
       [new Date(p.at), d.label, d.overallWeightedConfidence],
     );
-    const moved = await em.execute<{ id: string }[]>(update.sql, update.params);
+    const moved = await execute<{ id: string }>(em, update.sql, update.params);
     if (moved.length === 0) return;
     await em.execute(
       `insert into "review"."decision" (id, run_id, label, overall_weighted_confidence, rationale, dissent,

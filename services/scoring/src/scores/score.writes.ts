@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { contentHash, type EntityManager, readBackOf, type Stored, type WriteDefinition } from '@assay/kit';
+import {
+  contentHash,
+  type EntityManager,
+  execute,
+  readBackOf,
+  type Stored,
+  type WriteDefinition,
+} from '@assay/kit';
 import { type ClaimStep, type FinalResult, guardedUpdate } from '@assay/kit/runs';
 import { raw } from '@mikro-orm/core';
 import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
@@ -50,7 +57,7 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
       `status = 'DONE', progress_step = 'done', progress_pct = 100, finished_at = ?`,
       [at],
     );
-    const moved = await em.execute<{ id: string }[]>(update.sql, update.params);
+    const moved = await execute<{ id: string }>(em, update.sql, update.params);
     if (moved.length === 0) return;
     await em
       .createQueryBuilder(Score)
@@ -85,7 +92,8 @@ export const completeRunWrite: WriteDefinition<CompleteRun, CompleteResult> = {
 async function readScores(em: EntityManager, payloads: CompleteRun[]): Promise<Stored<CompleteResult>[]> {
   const runIds = [...new Set(payloads.map((p) => p.runId))];
   if (runIds.length === 0) return []; // `in ()` is not SQL
-  const rows = await em.execute<({ run_version: number } & Record<string, unknown>)[]>(
+  const rows = await execute<{ run_version: number } & Record<string, unknown>>(
+    em,
     `select s.*, r.version as run_version from ${SCORES} s join ${SCORING_RUNS.table} r on r.id = s.run_id
       where s.run_id in (${runIds.map(() => '?').join(', ')})`,
     runIds,
@@ -122,7 +130,8 @@ async function readScores(em: EntityManager, payloads: CompleteRun[]): Promise<S
 export async function markScoresVerified(em: EntityManager, runIds: string[]): Promise<void> {
   if (runIds.length === 0) return;
   const ids = runIds.map(() => '?').join(', ');
-  await em.execute(
+  await execute(
+    em,
     `with scores as (
        update ${SCORES} set verified_at = ? where run_id in (${ids}) and verified_at is null
      )
