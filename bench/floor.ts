@@ -6,7 +6,7 @@
 // (`bench -- profile`) gives what a run costs in all.
 //   npm run bench -- floor [--ops 3000] [--concurrency 4]
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
 import { createOrm } from '../services/kit/src/database/orm.ts';
-import type { RunKind } from '../services/kit/src/runs/run-kind.ts';
 import { enqueueRun, startRunQueue } from '../services/kit/src/runs/run-queue.ts';
+import { testRunKind } from '../services/kit/test/support/run-kind.ts';
 import { measure, record } from './stats.ts';
 import { startObservedPostgres } from './support/pg-observed.ts';
 import { postgresCpuMs } from './support/proc-cpu.ts';
@@ -64,20 +64,7 @@ async function cost(label: string, op: (i: number) => Promise<unknown>): Promise
 const pool = new pg.Pool({ connectionString: server.url, max: CONCURRENCY });
 const orm = await createOrm({ url: server.url, schema: 'floor', entities: [], migrations: [] });
 /** A run queue as the services start it (pg-boss with their options, its statements prepared). */
-const FLOOR_RUNS = {
-  service: 'floor',
-  table: 'floor.run',
-  statuses: {
-    queued: 'QUEUED',
-    claimed: 'RUNNING',
-    working: 'RUNNING',
-    done: 'DONE',
-    failed: 'F',
-    cancelled: 'C',
-  },
-  outbox: 'floor.failure_outbox',
-  queue: { name: 'floor-run', schema: 'floor_jobs' },
-} satisfies RunKind;
+const FLOOR_RUNS = testRunKind('floor');
 let boss: PgBoss | undefined;
 const http = createServer((req, res) => {
   req.resume();
@@ -100,7 +87,7 @@ try {
   const jobs = boss;
   await new Promise<void>((listening) => http.listen(0, '127.0.0.1', listening));
   const port = (http.address() as AddressInfo).port;
-  const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
   say(`the floor of a RULES run's parts, ${OPS} operations ${CONCURRENCY} at a time, CPU per operation:`);
   const httpUs = await cost(

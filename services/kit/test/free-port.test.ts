@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { ephemeralPorts, freePort } from '../src/testing/processes.ts';
+import { EPHEMERAL_FROM, freePort } from '../src/testing/processes.ts';
 
 // Test servers listen on ports an outgoing connection cannot take between the pick and the bind:
 // a port from the ephemeral range made a start fail now and then with "port … already in use".
 
 test('free ports are below the ephemeral range, never handed out twice, and free', async () => {
-  const { from } = ephemeralPorts();
+  const from = EPHEMERAL_FROM;
   const ports = [];
   for (let i = 0; i < 50; i++) ports.push(await freePort());
   assert.deepEqual(

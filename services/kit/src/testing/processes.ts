@@ -9,35 +9,48 @@ import { registerGateway, registerSubgraph, TEST_CONTEXT_SECRET } from './creden
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 
 /**
- * Where outgoing connections take their source ports from (Linux: `ip_local_port_range`). A port
- * there that nobody listens on now can be taken by any connection opened before our server binds it
+ * Where outgoing connections' source ports begin (Linux: `ip_local_port_range`). A port from that
+ * range that nobody listens on now can be taken by any connection opened before our server binds it
  * (a test's PostgreSQL pool, say): "already in use" at start, now and then.
  */
-export function ephemeralPorts(): { from: number; to: number } {
+export const EPHEMERAL_FROM = ((): number => {
   try {
-    const [from, to] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    if (from && to) return { from, to };
+    const from = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    if (from > 0) return from;
   } catch {}
-  return { from: 32768, to: 60999 };
-}
+  return 32768;
+})();
 
 /** Ports handed out by this process: never twice, even once their check server has closed. */
 const handedOut = new Set<number>();
 
-/** A port nobody listens on right now, below the ephemeral range, not handed out before here. */
+/**
+ * A port nobody listens on right now, below the ephemeral range, not handed out before here. Where
+ * that range starts too low to leave room below it, the kernel's choice (port 0), as before.
+ */
 export async function freePort(): Promise<number> {
-  const top = Math.min(ephemeralPorts().from, 32768) - 1;
   const bottom = 10000;
-  for (let attempt = 0; attempt < 200; attempt++) {
+  const top = Math.min(EPHEMERAL_FROM, 32768) - 1;
+  for (let attempt = 0; top - bottom >= 1000 && attempt < 200; attempt++) {
     const port = bottom + Math.floor(Math.random() * (top - bottom + 1));
     if (handedOut.has(port) || !(await canListen(port))) continue;
     handedOut.add(port);
     return port;
   }
-  throw new Error(`no free port between ${bottom} and ${top}`);
+  return anyPort();
+}
+
+function anyPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
 }
 
 function canListen(port: number): Promise<boolean> {
