@@ -3,8 +3,13 @@
 // requests cannot flatter it) sent by `--connections` keep-alive clients for `--seconds` per round to
 //  1. the scoring subgraph directly (with a signed context, as the gateway would send),
 //  2. a gateway with authentication off (every request taken as one caller: the baseline), and
-//  3. the same gateway with authentication on (an API key per request, hashed and compared).
-// Rounds alternate between the three so drift on the machine hits each alike.
+//  3. the same gateway with authentication on (an API key per request, hashed and compared),
+// and two floors (bench/support/bare-gateway.ts):
+//  4. Hive Gateway with nothing of ours (no telemetry, access, limits or other plugins), and
+//  5. a bare node:http proxy to the subgraph: no GraphQL work at all.
+// Rounds alternate between them so drift on the machine hits each alike. Besides req/s it charges
+// CPU (/proc) per request to the process in front and to the scoring subgraph: on shared cores the
+// ratio to the subgraph is about C_subgraph ÷ (C_subgraph + C_front), which the table prints too.
 // Afterwards it prints each process's resident memory (the system's and both bench gateways), and
 // of the bench gateways how much is V8 heap, and live heap after a full GC.
 //   npm run bench -- gateway [--seconds 8] [--rounds 2] [--connections 20] [--runs 500] [--cpu-prof DIR]
@@ -31,6 +36,7 @@ import {
 } from '@assay/kit/testing';
 import { startEmbeddedDatabase } from '../scripts/embedded-database.ts';
 import { percentile } from './stats.ts';
+import { cpuMs } from './support/proc-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +75,12 @@ interface Target {
   headers: Record<string, string>;
   latencies: number[];
   seconds: number;
+  /** The process in front of the subgraph (none when direct), and CPU charged in recorded rounds, ms. */
+  frontPid?: number;
+  frontCpu: number;
+  subgraphCpu: number;
 }
+let scoringPid = 0;
 
 /** `--connections` clients, each sending one request after another for `seconds`. */
 async function load(target: Target, ids: string[], seconds: number, record: boolean): Promise<void> {
@@ -110,6 +121,7 @@ async function load(target: Target, ids: string[], seconds: number, record: bool
       req.end(body);
     });
   const started = performance.now();
+  const cpuBefore = [target.frontPid ? cpuMs(target.frontPid) : 0, cpuMs(scoringPid)];
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < until) {
@@ -120,7 +132,11 @@ async function load(target: Target, ids: string[], seconds: number, record: bool
       }
     }),
   );
-  if (record) target.seconds += (performance.now() - started) / 1000;
+  if (record) {
+    target.seconds += (performance.now() - started) / 1000;
+    target.frontCpu += (target.frontPid ? cpuMs(target.frontPid) : 0) - cpuBefore[0]!;
+    target.subgraphCpu += cpuMs(scoringPid) - cpuBefore[1]!;
+  }
   agent.destroy();
 }
 
@@ -157,6 +173,8 @@ try {
         DATABASE_URL: databaseUrl,
         ...ports,
         ASSAY_GATEWAY_PORT: String(port),
+        // The limiter still runs on every request, but must not refuse the bench's own load.
+        ASSAY_RATE_LIMIT_PER_MINUTE: String(1e9),
         ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
       },
       [
@@ -172,6 +190,27 @@ try {
     gatewayProcesses[auth] = gateway;
     gateways[auth] = (await gateway.waitFor(/gateway ready at (\S+graphql)/, 180_000))[1]!;
   }
+  const floors: Record<'hive' | 'proxy', { url: string; pid: number }> = {
+    hive: { url: '', pid: 0 },
+    proxy: { url: '', pid: 0 },
+  };
+  for (const kind of ['hive', 'proxy'] as const) {
+    const bare = runScript(
+      'bench/support/bare-gateway.ts',
+      {
+        ...ports,
+        ASSAY_GATEWAY_PORT: String(await freePort()),
+        BENCH_CONTEXT: signedContext('default', ['admin'], 'bench'),
+      },
+      ['--kind', kind],
+    );
+    processes.push(bare);
+    floors[kind] = {
+      url: (await bare.waitFor(/gateway ready at (\S+graphql)/, 180_000))[1]!,
+      pid: bare.child.pid!,
+    };
+  }
+  scoringPid = childPids(system.child.pid!).find((pid) => commandOf(pid) === 'scoring')!;
 
   console.log(`creating ${RUNS} runs…`);
   const ids: string[] = [];
@@ -195,19 +234,29 @@ try {
   }
   ids.sort(() => Math.random() - 0.5);
 
-  const target = (label: string, targetUrl: string, headers: Record<string, string>): Target => ({
+  const target = (
+    label: string,
+    targetUrl: string,
+    headers: Record<string, string>,
+    frontPid?: number,
+  ): Target => ({
     label,
     url: targetUrl,
     headers,
     latencies: [],
     seconds: 0,
+    frontPid,
+    frontCpu: 0,
+    subgraphCpu: 0,
   });
   const targets = [
     target('scoring subgraph, direct', `http://127.0.0.1:${ports.ASSAY_SCORING_PORT}/graphql`, {
       [CONTEXT_HEADER]: signedContext('default', ['admin'], 'bench'),
     }),
-    target('gateway, authentication off', gateways.off, {}),
-    target('gateway, API key', gateways.on, credentialsFor(url)),
+    target('gateway, authentication off', gateways.off, {}, gatewayPids.off),
+    target('gateway, API key', gateways.on, credentialsFor(url), gatewayPids.on),
+    target('floor: bare Hive Gateway', floors.hive.url, {}, floors.hive.pid),
+    target('floor: node:http proxy', floors.proxy.url, {}, floors.proxy.pid),
   ];
   for (const t of targets) await load(t, ids, 2, false); // warm-up: JIT, pools, caches
   for (let round = 0; round < ROUNDS; round++) for (const t of targets) await load(t, ids, SECONDS, true);
@@ -216,14 +265,19 @@ try {
   console.log(
     `\n${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each, ${RUNS} distinct run ids; all processes on this machine (${(await import('node:os')).cpus().length} cores)`,
   );
-  console.log('target                         req/s     p50 ms   p99 ms');
+  console.log(
+    'target                         req/s     p50 ms   p99 ms   ÷ direct   CPU ms/request: front  subgraph  modelled ratio',
+  );
+  const [direct, off, on] = targets as [Target, Target, Target];
+  const perRequest = (t: Target, cpu: number) => cpu / t.latencies.length;
   for (const t of targets) {
     t.latencies.sort((a, b) => a - b);
+    const front = perRequest(t, t.frontCpu);
+    const subgraph = perRequest(t, t.subgraphCpu);
     console.log(
-      `${t.label.padEnd(30)} ${rate(t).toFixed(0).padStart(6)} ${percentile(t.latencies, 50).toFixed(1).padStart(9)} ${percentile(t.latencies, 99).toFixed(1).padStart(8)}`,
+      `${t.label.padEnd(30)} ${rate(t).toFixed(0).padStart(6)} ${percentile(t.latencies, 50).toFixed(1).padStart(9)} ${percentile(t.latencies, 99).toFixed(1).padStart(8)} ${(rate(t) / rate(direct)).toFixed(3).padStart(9)}× ${front.toFixed(2).padStart(21)} ${subgraph.toFixed(2).padStart(9)} ${t.frontPid ? (subgraph / (subgraph + front)).toFixed(3).padStart(14) : ''}`,
     );
   }
-  const [direct, off, on] = targets as [Target, Target, Target];
   console.log(
     `\nauthenticated ÷ unauthenticated gateway: ${(rate(on) / rate(off)).toFixed(3)}× throughput (cost of authentication ${((1 - rate(on) / rate(off)) * 100).toFixed(1)}%)`,
   );
@@ -234,6 +288,8 @@ try {
   for (const pid of childPids(system.child.pid!)) memory(commandOf(pid), pid);
   memory('bench gateway, auth off', gatewayPids.off);
   memory('bench gateway, API key', gatewayPids.on);
+  memory('floor: bare Hive Gateway', floors.hive.pid);
+  memory('floor: node:http proxy', floors.proxy.pid);
   // What the bench gateways' resident memory is made of: live heap (after a full GC) or not.
   for (const [auth, gateway] of Object.entries(gatewayProcesses)) {
     gateway.child.kill('SIGUSR2');
