@@ -92,7 +92,7 @@ export function requestLimitsPlugin(limits: GraphQLLimits): GatewayPlugin {
 /**
  * A query or mutation still running after `operationTimeoutMs` is answered with OPERATION_TIMEOUT
  * (HTTP 504) at once; requests it already sent to subgraphs run to their end (each subgraph has the same
- * time limit of its own). A client that goes away cancels them (`upstreamCancellation`).
+ * time limit of its own), as they do when the client goes away (see `createGateway`).
  * Subscriptions are not limited.
  */
 export function operationTimeoutPlugin(limits: GraphQLLimits): GatewayPlugin {
