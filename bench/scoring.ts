@@ -5,6 +5,9 @@
 //     timestamp (taken just before the transaction that stores it, so commit and read-back are
 //     included) to its arrival. Twice: the first burst meets processes that have not run yet (cold
 //     JIT, connections still opening), the second the same processes warm, as a running system is.
+//     Beside it, each burst's event-loop delay (p99, max) in the executors (their /metrics, sampled
+//     every 10 ms, so an idle loop shows about 10) and in the bench's own process (sampled every
+//     1 ms): how long a process on these cores waits for its turn, at each process an event passes.
 //  2. Latency without a backlog: `--single` runs one after another, from `startScoringRun` being
 //     accepted (created_at) to DONE (finished_at).
 //  3. Throughput: `--runs` runs submitted by `--concurrency` clients; runs/s completed and, per run,
@@ -17,6 +20,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connectionParamsFor, freePort, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
 import { createClient } from 'graphql-ws';
@@ -101,8 +105,10 @@ try {
 
   const bench = Date.now().toString(36);
   const executors: Started[] = [];
+  const executorPorts: number[] = [];
   for (let n = 0; n < EXECUTORS; n++) {
     const port = await freePort();
+    executorPorts.push(port);
     const executor = runScript('services/scoring/src/main.ts', {
       DATABASE_URL: databaseUrl,
       ASSAY_DATA_DIR: join(dir, `a${n}`),
@@ -145,7 +151,7 @@ try {
     ['warm', 'warm processes (the same burst again)'],
   ]) {
     notified = [];
-    const delaysMs = await progressBurst(name!);
+    const { delaysMs, loopDelay } = await progressBurst(name!);
     notified.sort((a, b) => a - b);
     say(
       `progress event, stored → arrived through the gateway, ${label} (${delaysMs.length} events of ${WATCH} runs): p50 ${percentile(delaysMs, 50)} ms, p99 ${percentile(delaysMs, 99)} ms, max ${delaysMs.at(-1)} ms`,
@@ -153,15 +159,17 @@ try {
     say(
       `  of which stored → NOTIFY delivered to a listener (${notified.length} events): p50 ${percentile(notified, 50)} ms, p99 ${percentile(notified, 99)} ms`,
     );
+    say(`  event-loop delay during the burst (sampled every 10 / 1 ms), p99 / max: ${loopDelay}`);
   }
   await ws.dispose();
   await db.query('unlisten *');
 
   /**
    * `WATCH` runs started and subscribed to while the executors are stopped (SIGSTOP), then executed
-   * at once (SIGCONT): each live event's delay from its stored timestamp to its arrival, sorted.
+   * at once (SIGCONT): each live event's delay from its stored timestamp to its arrival, sorted, and
+   * the event-loop delays of the executors and of this process while they ran.
    */
-  async function progressBurst(name: string): Promise<number[]> {
+  async function progressBurst(name: string): Promise<{ delaysMs: number[]; loopDelay: string }> {
     for (const executor of executors) executor.child.kill('SIGSTOP');
     const watched = await Promise.all(
       Array.from({ length: WATCH }, (_, i) => start(`${bench}-${name}-${i}`)),
@@ -186,8 +194,31 @@ try {
     });
     while (snapshots < WATCH) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const executor of executors) executor.child.kill('SIGCONT');
+    const own = monitorEventLoopDelay({ resolution: 1 });
+    own.enable();
+    // A scrape resets an executor's gauge: this one drops the stopped time, the next reads the burst.
+    await Promise.all(executorPorts.map(loopDelayOf));
     await Promise.all(followed);
-    return delaysMs.sort((a, b) => a - b);
+    own.disable();
+    const executorsDelay = await Promise.all(executorPorts.map(loopDelayOf));
+    const ms = (ns: number) => (ns / 1e6).toFixed(0);
+    const loopDelay = [
+      ...executorsDelay.map((d, n) => `executor ${n + 1} ${d}`),
+      `bench (the subscriber) ${ms(own.percentile(99))} / ${ms(own.max)} ms`,
+    ].join(', ');
+    return { delaysMs: delaysMs.sort((a, b) => a - b), loopDelay };
+  }
+
+  /** An executor's event-loop delay p99 / max since its previous scrape, from its /metrics. */
+  async function loopDelayOf(port: number): Promise<string> {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const stat = (name: string) => {
+      const line = text.match(
+        new RegExp(`^assay_process_event_loop_delay_seconds\\{[^}]*stat="${name}"[^}]*\\} (\\S+)`, 'm'),
+      );
+      return line ? (Number(line[1]) * 1000).toFixed(0) : '?';
+    };
+    return `${stat('p99')} / ${stat('max')} ms`;
   }
 
   // 2. Latency without a backlog: one run at a time, each started once the previous one is DONE.
