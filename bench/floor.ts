@@ -4,6 +4,8 @@
 // Multiplied by the run's budget (services/scoring/test/statement-budget.int.test.ts), that is the
 // least CPU a run can cost with these parts, before any of Assay's own work; the profile
 // (`bench -- profile`) gives what a run costs in all.
+// Then the memory floor: the resident memory of a process that only loads a service's modules
+// (bench/support/modules-only.ts), idle, with V8's default young generation and with 4 MiB semi-spaces.
 //   npm run bench -- floor [--ops 3000] [--concurrency 4]
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
@@ -11,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort } from '@assay/kit/testing';
+import { freePort, runScript } from '@assay/kit/testing';
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
@@ -154,4 +156,32 @@ try {
   await pool.end().catch(() => undefined);
   await server.stop();
   await rm(dir, { recursive: true, force: true });
+}
+
+// The memory floor: every process at once (they only load code, then sit idle for 15 s).
+const SERVICES = ['none', 'gateway', 'scoring', 'review', 'failure-catalog'];
+const OPTIONS = ['', '--max-semi-space-size=4'];
+const loaded = await Promise.all(
+  OPTIONS.flatMap((nodeOptions) =>
+    SERVICES.map(async (service) => {
+      const started = runScript(
+        'bench/support/modules-only.ts',
+        nodeOptions ? { NODE_OPTIONS: nodeOptions } : {},
+        ['--service', service],
+      );
+      const line = (await started.waitFor(/modules-only (\{.*\})/, 120_000))[1]!;
+      return { service, nodeOptions, memory: JSON.parse(line) as Record<string, number> };
+    }),
+  ),
+);
+say("\nidle memory of a process that only loads a service's modules (telemetry started, nothing else), MB:");
+say(`${'modules of'.padEnd(18)} ${OPTIONS.map((o) => (o || 'V8 defaults').padEnd(34)).join('')}`);
+for (const service of SERVICES) {
+  const cells = OPTIONS.map((nodeOptions) => {
+    const { memory } = loaded.find((l) => l.service === service && l.nodeOptions === nodeOptions)!;
+    return `rss ${memory.rss} (heap ${memory.heapTotal}, ${memory.heapUsed} used)`.padEnd(34);
+  });
+  say(`${(service === 'none' ? 'none (the TS hook)' : service).padEnd(18)} ${cells.join('')}`);
+  const rss = loaded.find((l) => l.service === service && l.nodeOptions === '')!.memory.rss!;
+  record(`floor: idle rss, modules of ${service}`, rss, 'MB', 'lower');
 }
