@@ -14,6 +14,8 @@ export interface ObservedPostgres {
   logFile: string;
   /** The postmaster's pid (its backends are its children). */
   pid: number;
+  /** The directory of its Unix socket (a pg `host`), beside TCP on 127.0.0.1. */
+  socketDir: string;
   stop: () => Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startObservedPostgres(dataDir: string, port: number): Prom
     log_directory: 'log',
     log_filename: 'postgresql.log',
     log_rotation_size: '0',
+    unix_socket_directories: server.dataDir,
   };
   const child: ChildProcess = spawn(
     binaries.postgres,
@@ -81,6 +84,7 @@ export async function startObservedPostgres(dataDir: string, port: number): Prom
     adminUrl,
     logFile: join(server.dataDir, 'log', 'postgresql.json'),
     pid: child.pid!,
+    socketDir: server.dataDir,
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null) return done();
