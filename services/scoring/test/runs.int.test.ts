@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { transitionWriteFor } from '@assay/kit/runs';
 import { connectionParamsFor, gql, startTestService } from '@assay/kit/testing';
@@ -7,6 +8,7 @@ import WebSocket from 'ws';
 import { scoringService } from '../src/app.ts';
 import { SCORING_RUNS } from '../src/lifecycle/scoring-runs.ts';
 import { RunStatus } from '../src/runs/run.entity.ts';
+import { type CreateRun, createRunWrite } from '../src/runs/run.writes.ts';
 
 const START = `mutation Start($input: StartScoringRunInput!) {
   startScoringRun(input: $input) { id status progressPct attempt scorer idempotencyKey persistence
@@ -63,6 +65,35 @@ describe('scoring runs (real PostgreSQL)', () => {
         "select count(*)::int as count from scoring.scoring_run where idempotency_key = 'ci-build-42'",
       );
     assert.equal(rows[0]?.count, 1);
+  });
+
+  it('reads a group of new runs back in one query: keyed and unkeyed, in order, null for one not stored', async () => {
+    const run = (n: number, idempotencyKey: string | null): CreateRun => ({
+      id: randomUUID(),
+      tenantId: 'default',
+      idempotencyKey,
+      repository: `acme/batch-${n}`,
+      prNumber: n,
+      title: null,
+      diff: `${DIFF}+line ${n}\n`,
+      scorer: 'RULES' as CreateRun['scorer'],
+      traceId: null,
+      createdAt: new Date().toISOString(),
+    });
+    const key = `batch-${randomUUID()}`;
+    const payloads = [run(1, key), run(2, null), run(3, `${key}-b`), run(4, null)];
+    const stored = payloads.slice(0, 3);
+    await service.orm.em.fork().transactional(async (em) => {
+      for (const p of stored) await createRunWrite.write(em, p, `hash-${p.prNumber}`);
+    });
+    // The same key in another tenant is another run, not this one.
+    const otherTenant = { ...payloads[0]!, tenantId: 'other' };
+    const read = await createRunWrite.readBackMany!(service.orm.em.fork(), [...payloads, otherTenant]);
+    assert.deepEqual(
+      read.map((r) => r && [r.result.id, r.result.repository, r.result.diff, r.hash]),
+      [...stored.map((p) => [p.id, p.repository, p.diff, `hash-${p.prNumber}`]), null, null],
+    );
+    assert.deepEqual(read[0]!.content, createRunWrite.content(payloads[0]!));
   });
 
   it('answers null for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
