@@ -95,7 +95,7 @@ describe('statement budget of a RULES run (real PostgreSQL)', () => {
     assert.deepEqual(sent.map(label), [
       // The API: the run, its job (pg-boss's own connection), the answer.
       ...tx('insert run'),
-      'read run*',
+      'read run',
       // The executor: its read of the run, then three transitions, each read back after its commit.
       'read run*',
       ...tx('transition RUNNING*'),

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type EntityManager, execute, readBackOf, type Stored, type WriteDefinition } from '@assay/kit';
-import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
+import { type EntityManager, readBackOf, type Stored, type WriteDefinition } from '@assay/kit';
 import { RunStatus, type ScorerKind, ScoringRun } from './run.entity.ts';
 
 /** A new run, as the client asked for it. */
@@ -74,23 +73,12 @@ export const createRunWrite: WriteDefinition<CreateRun, ScoringRun> = {
   readBackMany: readRuns,
 };
 
-/**
- * The runs stored under the payloads' keys (idempotency key, or id), in their order: one prepared
- * query, its text fixed by how many payloads have each kind of key.
- */
+/** The runs stored under the payloads' keys (idempotency key, or id), in their order: one query. */
 async function readRuns(em: EntityManager, payloads: CreateRun[]): Promise<(Stored<ScoringRun> | null)[]> {
-  if (payloads.length === 0) return []; // no condition is not SQL
-  const keyed = payloads.filter((p) => p.idempotencyKey);
-  const byId = payloads.filter((p) => !p.idempotencyKey);
-  const where = [
-    ...keyed.map(() => '(tenant_id = ? and idempotency_key = ?)'),
-    ...(byId.length ? [`id in (${byId.map(() => '?').join(', ')})`] : []),
-  ];
-  const rows = await execute(em, `select * from ${SCORING_RUNS.table} where ${where.join(' or ')}`, [
-    ...keyed.flatMap((p) => [p.tenantId, p.idempotencyKey]),
-    ...byId.map((p) => p.id),
-  ]);
-  const runs = rows.map((row) => em.map(ScoringRun, row));
+  const where = payloads.map((p) =>
+    p.idempotencyKey ? { tenantId: p.tenantId, idempotencyKey: p.idempotencyKey } : { id: p.id },
+  );
+  const runs = await em.find(ScoringRun, { $or: where }, { populate: ['diff'] });
   return payloads.map((p) => {
     const run = runs.find((r) =>
       p.idempotencyKey ? r.tenantId === p.tenantId && r.idempotencyKey === p.idempotencyKey : r.id === p.id,
