@@ -1,6 +1,5 @@
-import { AppError, type EntityManager, execute } from '@assay/kit';
+import { AppError, type EntityManager } from '@assay/kit';
 import type { Attempt, RunExecutor } from '@assay/kit/runs';
-import { SCORING_RUNS } from '../lifecycle/scoring-runs.ts';
 import { type ScorerKind, ScoringRun } from '../runs/run.entity.ts';
 import type { Scorer } from '../scorers/scorer.ts';
 import { completeRunWrite } from '../scores/score.writes.ts';
@@ -9,10 +8,8 @@ import { completeRunWrite } from '../scores/score.writes.ts';
 export class ScoreExecutor implements RunExecutor<ScoringRun> {
   constructor(private readonly scorers: Partial<Record<ScorerKind, Scorer>>) {}
 
-  /** The run with its diff, by a prepared statement (every attempt starts with it). */
-  async load(em: EntityManager, runId: string): Promise<ScoringRun | null> {
-    const [row] = await execute(em, `select * from ${SCORING_RUNS.table} where id = ?`, [runId]);
-    return row ? em.map(ScoringRun, row) : null;
+  load(em: EntityManager, runId: string): Promise<ScoringRun | null> {
+    return em.findOne(ScoringRun, { id: runId }, { populate: ['diff'] });
   }
 
   async execute(run: ScoringRun, attempt: Attempt): Promise<void> {
