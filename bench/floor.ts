@@ -18,6 +18,7 @@ import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
 import { createOrm } from '../services/kit/src/database/orm.ts';
+import { numbered } from '../services/kit/src/database/parameterised.ts';
 import { enqueueRun, startRunQueue } from '../services/kit/src/runs/run-queue.ts';
 import { testRunKind } from '../services/kit/test/support/run-kind.ts';
 import { measure, record } from './stats.ts';
@@ -113,32 +114,24 @@ try {
   const ormUs = await cost('statement through MikroORM (em.execute)', (i) =>
     orm.em.fork().execute('select ?::int as i', [i]),
   );
+  // A transition's transaction as the writer sends it: its bounds, then one guarded update.
+  const BOUNDS = "select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)";
+  const TRANSITION = `update floor.run set status = ?, version = version + 1, transition_key = ?,
+    heartbeat_at = greatest(heartbeat_at, now()) where id = ? and status in (?, ?) returning id`;
+  const boundsValues = ['3000ms', '2000ms'];
+  const transitionValues = (i: number, key: string) => ['RUNNING', `${key}${i}`, i, 'QUEUED', 'RUNNING'];
   const txUs = await cost("a transition's transaction (begin, bounds, update, commit)", (i) =>
     orm.em.fork().transactional(async (em) => {
-      await em.execute(
-        "select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)",
-        ['3000ms', '2000ms'],
-      );
-      await em.execute(
-        `update floor.run set status = ?, version = version + 1, transition_key = ?,
-           heartbeat_at = greatest(heartbeat_at, now()) where id = ? and status in (?, ?) returning id`,
-        ['RUNNING', `k${i}`, i, 'QUEUED', 'RUNNING'],
-      );
+      await em.execute(BOUNDS, boundsValues);
+      await em.execute(TRANSITION, transitionValues(i, 'k'));
     }),
   );
   const viaPg = (on: pg.Pool) => async (i: number) => {
     const client = await on.connect();
     try {
       await client.query('begin');
-      await client.query(
-        "select set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)",
-        ['3000ms', '2000ms'],
-      );
-      await client.query(
-        `update floor.run set status = $1, version = version + 1, transition_key = $2,
-           heartbeat_at = greatest(heartbeat_at, now()) where id = $3 and status in ($4, $5) returning id`,
-        ['RUNNING', `p${i}`, i, 'QUEUED', 'RUNNING'],
-      );
+      await client.query(numbered(BOUNDS), boundsValues);
+      await client.query(numbered(TRANSITION), transitionValues(i, 'p'));
       await client.query('commit');
     } finally {
       client.release();

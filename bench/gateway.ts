@@ -190,11 +190,8 @@ try {
     gatewayProcesses[auth] = gateway;
     gateways[auth] = (await gateway.waitFor(/gateway ready at (\S+graphql)/, 180_000))[1]!;
   }
-  const floors: Record<'hive' | 'proxy', { url: string; pid: number }> = {
-    hive: { url: '', pid: 0 },
-    proxy: { url: '', pid: 0 },
-  };
-  for (const kind of ['hive', 'proxy'] as const) {
+  // The floors (bench/support/bare-gateway.ts), on the same subgraphs.
+  const startFloor = async (kind: 'hive' | 'proxy') => {
     const bare = runScript(
       'bench/support/bare-gateway.ts',
       {
@@ -205,11 +202,9 @@ try {
       ['--kind', kind],
     );
     processes.push(bare);
-    floors[kind] = {
-      url: (await bare.waitFor(/gateway ready at (\S+graphql)/, 180_000))[1]!,
-      pid: bare.child.pid!,
-    };
-  }
+    return { url: (await bare.waitFor(/gateway ready at (\S+graphql)/, 180_000))[1]!, pid: bare.child.pid! };
+  };
+  const floors = { hive: await startFloor('hive'), proxy: await startFloor('proxy') };
   scoringPid = childPids(system.child.pid!).find((pid) => commandOf(pid) === 'scoring')!;
 
   console.log(`creating ${RUNS} runs…`);

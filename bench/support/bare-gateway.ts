@@ -7,11 +7,11 @@
 //                 between a client and a subgraph on the same cores can cost less.
 // Prints "gateway ready at <url>" once it listens on ASSAY_GATEWAY_PORT.
 import { readFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { CONTEXT_HEADER } from '@assay/kit/auth';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
-import { SUPERGRAPH_PATH, subgraphUrls } from '../../services/gateway/src/gateway.ts';
+import { loadGatewayConfig, SUPERGRAPH_PATH, subgraphUrls } from '../../services/gateway/src/gateway.ts';
 import { hybridGraphHandler } from '../../services/gateway/src/planner.ts';
 
 const { values: flags } = parseArgs({ options: { kind: { type: 'string', default: 'hive' } } });
@@ -28,8 +28,7 @@ server.listen(Number(process.env.ASSAY_GATEWAY_PORT), '127.0.0.1', () =>
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 
 function hive() {
-  // Only the ASSAY_*_PORT / ASSAY_*_URL variables are read.
-  const urls = subgraphUrls(process.env as never);
+  const urls = subgraphUrls(loadGatewayConfig());
   return createGatewayRuntime({
     supergraph: readFileSync(SUPERGRAPH_PATH, 'utf8'),
     unifiedGraphHandler: hybridGraphHandler,
@@ -46,7 +45,7 @@ function hive() {
 
 function proxy() {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  return (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const upstream = request(
       {
         agent,
@@ -56,7 +55,8 @@ function proxy() {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'content-length': req.headers['content-length'] ?? '0',
+          // As it came; without one, the body goes on chunked.
+          ...(req.headers['content-length'] ? { 'content-length': req.headers['content-length'] } : {}),
           [CONTEXT_HEADER]: context,
         },
       },
@@ -65,7 +65,7 @@ function proxy() {
         answer.pipe(res);
       },
     );
-    upstream.on('error', () => res.writeHead(502).end());
+    upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
     req.pipe(upstream);
   };
 }

@@ -7,7 +7,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { scoringService } from '../src/app.ts';
 import { SCORING_RUNS } from '../src/lifecycle/scoring-runs.ts';
-import { RunStatus } from '../src/runs/run.entity.ts';
+import { RunStatus, ScorerKind } from '../src/runs/run.entity.ts';
 import { type CreateRun, createRunWrite } from '../src/runs/run.writes.ts';
 
 const START = `mutation Start($input: StartScoringRunInput!) {
@@ -76,7 +76,7 @@ describe('scoring runs (real PostgreSQL)', () => {
       prNumber: n,
       title: null,
       diff: `${DIFF}+line ${n}\n`,
-      scorer: 'RULES' as CreateRun['scorer'],
+      scorer: ScorerKind.RULES,
       traceId: null,
       createdAt: new Date().toISOString(),
     });

@@ -22,7 +22,7 @@ export async function execute<T = Record<string, unknown>>(
 }
 
 /** `?` placeholders as PostgreSQL's `$1, $2, …`. */
-function numbered(sql: string): string {
+export function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
