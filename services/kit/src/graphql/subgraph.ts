@@ -1,7 +1,7 @@
 import { buildSubgraphSchema, type GraphQLResolverMap, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, parse } from 'graphql';
-import { type BuildSchemaOptions, buildSchema, createResolversMap } from 'type-graphql';
+import { type BuildSchemaOptions, buildSchema, createResolversMap, UseMiddleware } from 'type-graphql';
 import { authChecker, requireOperationScope } from '../auth/subgraph-auth.ts';
 import { rejectUnstorableText } from './storable-text.ts';
 
@@ -16,23 +16,40 @@ export interface SubgraphOptions extends Omit<BuildSchemaOptions, 'skipCheck' | 
   referenceResolvers?: Record<string, { __resolveReference: (ref: never, context: never) => unknown }>;
 }
 
+/** A resolver class, as type-graphql takes it. */
+type ResolverClass = BuildSchemaOptions['resolvers'][number];
+
+/** Resolver classes already given the checks every resolver runs (a schema may be built twice). */
+const checked = new WeakSet<object>();
+
+/**
+ * The scope check of mutations and the refusal of unstorable text, on every method of a resolver
+ * class: the queries, mutations, subscriptions and field resolvers, which are all the fields that
+ * take arguments or sit at the root. They are not global middlewares because type-graphql runs
+ * those on every field of every object too, each through a chain of async calls: a promise per
+ * plain field, for checks that do nothing there (no arguments, not a root mutation).
+ */
+function withResolverChecks(resolver: ResolverClass): ResolverClass {
+  if (!checked.has(resolver)) {
+    UseMiddleware(requireOperationScope, rejectUnstorableText)(resolver);
+    checked.add(resolver);
+  }
+  return resolver;
+}
+
 /**
  * type-graphql schema -> Apollo subgraph schema: print it with its directives, add the federation
  * link, rebuild with `buildSubgraphSchema`, and merge type-graphql's resolvers with the reference ones.
  */
 export async function buildSubgraph(options: SubgraphOptions): Promise<GraphQLSchema> {
   const { referenceResolvers = {}, resolvers: instances, ...buildOptions } = options;
+  const byClass = new Map<ResolverClass, object>(instances.map((i) => [i.constructor, i]));
   const schema = await buildSchema({
     validate: { forbidUnknownValues: false },
     ...buildOptions,
     authChecker,
-    globalMiddlewares: [
-      requireOperationScope,
-      rejectUnstorableText,
-      ...(buildOptions.globalMiddlewares ?? []),
-    ],
-    resolvers: instances.map((i) => i.constructor) as BuildSchemaOptions['resolvers'],
-    container: { get: (type) => instances.find((i) => i.constructor === type) },
+    resolvers: [...byClass.keys()].map(withResolverChecks) as BuildSchemaOptions['resolvers'],
+    container: { get: (type) => byClass.get(type) },
     skipCheck: true,
   });
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
