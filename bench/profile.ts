@@ -114,7 +114,7 @@ try {
   const cpuProf = (sub: string) =>
     values['no-cpu-prof'] ? '' : `--cpu-prof --cpu-prof-dir=${join(profiles, sub)}`;
   const system = runScript('scripts/start.ts', {
-    DATABASE_URL: server.url,
+    DATABASE_URL: server.localUrl,
     ASSAY_DATA_DIR: join(dir, 'b'),
     ...(await systemPorts()),
     ASSAY_SCORING_CONCURRENCY: '0',
@@ -138,7 +138,7 @@ try {
     return result.data!.startScoringRun.id as string;
   };
   const executor = runScript('services/scoring/src/main.ts', {
-    DATABASE_URL: server.url,
+    DATABASE_URL: server.localUrl,
     ASSAY_DATA_DIR: join(dir, 'a'),
     ASSAY_HOST: '127.0.0.1',
     ASSAY_SCORING_PORT: String(await freePort()),

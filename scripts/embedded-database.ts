@@ -14,11 +14,12 @@ export async function startEmbeddedDatabase(options: {
   if (fresh) options.say(`initialising an embedded PostgreSQL in ${server.dataDir}`);
   await server.initialise();
   await server.start();
-  const admin = new pg.Client({ connectionString: server.url });
+  const admin = new pg.Client({ connectionString: server.localUrl });
   await admin.connect();
   const exists = await admin.query('select 1 from pg_database where datname = $1', ['assay']);
   if (exists.rowCount === 0) await admin.query('create database assay');
   await admin.end();
   options.say(`embedded PostgreSQL on 127.0.0.1:${options.port}${fresh ? ' (new)' : ''}`);
-  return { server, url: server.url.replace(/\/postgres$/, '/assay') };
+  // The services reach it through its Unix socket (EmbeddedPostgres.localUrl).
+  return { server, url: server.localUrl.replace(/\/postgres$/, '/assay') };
 }

@@ -9,7 +9,10 @@ import { EmbeddedPostgres } from '@assay/kit/operations';
 import pg from 'pg';
 
 export interface ObservedPostgres {
+  /** Over TCP. */
   url: string;
+  /** Through its Unix socket, as `npm start` gives the services its embedded server. */
+  localUrl: string;
   adminUrl: string;
   logFile: string;
   /** The postmaster's pid (its backends are its children). */
@@ -81,6 +84,7 @@ export async function startObservedPostgres(dataDir: string, port: number): Prom
   await db.end();
   return {
     url,
+    localUrl: server.localUrl.replace(/\/postgres$/, '/assay'),
     adminUrl,
     logFile: join(server.dataDir, 'log', 'postgresql.json'),
     pid: child.pid!,

@@ -291,11 +291,35 @@ describe('npm start (whole system, real processes)', () => {
       await stopAndCheck(first, 'SIGINT', [postgresPid]);
 
       const second = runScript('scripts/start.ts', env);
-      const url2 = (await second.waitFor(/Assay is ready: (\S+)/))[1]!;
-      assert.doesNotMatch(second.output(), /initialising/);
-      const again = await gql(url2, 'query($id: ID!) { reviewRun(id: $id) { idea } }', { id });
-      assert.deepEqual(again.data, { reviewRun: { idea: 'Keep me' } });
-      await stopAndCheck(second, 'SIGTERM');
+      try {
+        const url2 = (await second.waitFor(/Assay is ready: (\S+)/))[1]!;
+        assert.doesNotMatch(second.output(), /initialising/);
+        const again = await gql(url2, 'query($id: ID!) { reviewRun(id: $id) { idea } }', { id });
+        assert.deepEqual(again.data, { reviewRun: { idea: 'Keep me' } });
+        // The services reach the embedded server through its Unix socket: no client address.
+        const admin = new pg.Client({
+          connectionString: `postgres://postgres:postgres@127.0.0.1:${env.ASSAY_EMBEDDED_PG_PORT}/assay`,
+        });
+        await admin.connect();
+        const { rows } = await admin
+          .query<{ app: string; tcp: boolean }>(
+            `select application_name as app, bool_or(client_addr is not null) as tcp from pg_stat_activity
+              where application_name like 'assay-%' group by 1 order by 1`,
+          )
+          .finally(() => admin.end());
+        for (const app of ['assay-scoring', 'assay-review', 'assay-failure_catalog', 'assay-scoring-jobs'])
+          assert.ok(
+            rows.some((r) => r.app === app),
+            `${app} connected: ${JSON.stringify(rows)}`,
+          );
+        assert.deepEqual(
+          rows.filter((r) => r.tcp),
+          [],
+          'every connection of the services is through the socket',
+        );
+      } finally {
+        await stopAndCheck(second, 'SIGTERM');
+      }
     });
   });
 

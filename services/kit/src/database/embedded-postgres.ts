@@ -62,8 +62,33 @@ export class EmbeddedPostgres {
     this.password = options.password ?? 'postgres';
   }
 
+  /** Over TCP on 127.0.0.1: for whatever needs a host and port (a TCP proxy in a fault test, say). */
   get url(): string {
-    return `postgres://${this.user}:${encodeURIComponent(this.password)}@127.0.0.1:${this.options.port}/postgres`;
+    return this.urlAt(`127.0.0.1:${this.options.port}`);
+  }
+
+  /**
+   * For clients on this machine: through the server's Unix socket (in its data directory), which
+   * costs both ends less CPU per round trip than loopback TCP (`bench -- floor`: 4–9 % of a
+   * transaction); over TCP when the socket's path would be too long for the kernel.
+   */
+  get localUrl(): string {
+    return this.socketDir
+      ? this.urlAt(`${encodeURIComponent(this.socketDir)}:${this.options.port}`)
+      : this.url;
+  }
+
+  /**
+   * Where the server puts its socket: its data directory, or null when `<dir>/.s.PGSQL.<port>` is
+   * too long for a socket address (sun_path: 108 bytes on Linux, 104 on macOS, the NUL included).
+   */
+  private get socketDir(): string | null {
+    const path = join(this.dataDir, `.s.PGSQL.${this.options.port}`);
+    return Buffer.byteLength(path) <= 103 ? this.dataDir : null;
+  }
+
+  private urlAt(hostAndPort: string): string {
+    return `postgres://${this.user}:${encodeURIComponent(this.password)}@${hostAndPort}/postgres`;
   }
 
   get pid(): number | undefined {
@@ -101,7 +126,10 @@ export class EmbeddedPostgres {
     await this.removeStalePid();
     const child = spawn(
       (await binaries()).postgres,
-      ['-D', this.dataDir, '-p', String(this.options.port), '-h', '127.0.0.1', '-c', 'max_connections=200'],
+      [
+        ...['-D', this.dataDir, '-p', String(this.options.port), '-h', '127.0.0.1'],
+        ...['-c', 'max_connections=200', '-c', `unix_socket_directories=${this.socketDir ?? ''}`],
+      ],
       { ...this.ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
     );
     this.process = child;
