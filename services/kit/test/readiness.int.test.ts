@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Query, Resolver } from 'type-graphql';
 import { buildSubgraph } from '../src/graphql/subgraph.ts';
-import { type ServiceModule, startService } from '../src/service/service.ts';
-import { TEST_CONTEXT_SECRET } from '../src/testing/credentials.ts';
-import { createTestDatabase } from '../src/testing/database.ts';
+import { appModule, startAppService } from './support/app-service.ts';
 
 // `/readyz` says ready only once the app's background work has started (its job workers, say), not
 // as soon as its database is migrated: a load balancer must not send work a replica cannot do yet.
@@ -22,31 +17,16 @@ class HelloResolver {
 }
 
 test('/readyz stays 503 ("starting") until the app has started its background work', async () => {
-  const database = await createTestDatabase();
-  const dataDir = await mkdtemp(join(tmpdir(), 'assay-readiness-'));
   let release!: () => void;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const module: ServiceModule = {
-    name: 'readiness',
-    dbSchema: 'readiness',
-    portVariable: 'ASSAY_SCORING_PORT',
-    entities: [],
-    migrations: [],
-    async createApp() {
-      return { schema: await buildSubgraph({ resolvers: [new HelloResolver()] }), start: () => gate };
-    },
-  };
-  const service = await startService(module, {
-    env: {
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      DATABASE_URL: database.url,
-      ASSAY_DATA_DIR: dataDir,
-      ASSAY_SCORING_PORT: '0',
-      ASSAY_CONTEXT_SECRET: TEST_CONTEXT_SECRET,
-    },
-  });
+  const { service, stop } = await startAppService(
+    appModule('readiness', async () => ({
+      schema: await buildSubgraph({ resolvers: [new HelloResolver()] }),
+      start: () => gate,
+    })),
+  );
   try {
     const readyz = service.url.replace('/graphql', '/readyz');
     const check = async () => {
@@ -75,8 +55,6 @@ test('/readyz stays 503 ("starting") until the app has started its background wo
     assert.deepEqual(after.checks.app, { ok: true });
   } finally {
     release();
-    await service.stop();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await stop();
   }
 });
