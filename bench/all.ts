@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Figures, parseFigures, parseRecorded } from './support/figures.ts';
 
-export const BENCHES = ['scoring', 'write-path', 'gateway', 'review', 'failures', 'recovery', 'cli', 'floor'];
+export const BENCHES = [
+  'scoring',
+  'write-path',
+  'gateway',
+  'review',
+  'failures',
+  'recovery',
+  'cli',
+  'floor',
+  'fields',
+];
 const QUICK: Record<string, string[]> = {
   scoring: ['--runs', '200', '--watch', '20', '--single', '10'],
   'write-path': ['--writes', '1000', '--spooled', '2000'],
@@ -21,6 +31,7 @@ const QUICK: Record<string, string[]> = {
   recovery: ['--outage', '50', '--mid-run', '20'],
   cli: ['--count', '5'],
   floor: ['--ops', '1000'],
+  fields: ['--queries', '500'],
   profile: ['--runs', '200', '--logged', '30'],
 };
 

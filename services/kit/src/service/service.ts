@@ -170,6 +170,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** The Apollo Server plugins every subgraph runs with (`bench -- fields` measures them too). */
+export function subgraphApolloPlugins() {
+  return [
+    // Traces go to OpenTelemetry, not Apollo's inline ftv1 format.
+    ApolloServerPluginInlineTraceDisabled(),
+    // No cache hints: every answer is `cache-control: no-store` (http/server.ts). Apollo's cache
+    // control plugin would wrap every field's resolver to collect hints (≈ 1 µs a field).
+    ApolloServerPluginCacheControlDisabled(),
+  ];
+}
+
 /**
  * Builds and starts a service without owning the process (tests use it with port 0):
  * listen first, so `/healthz` answers while the database is still being reached; `/readyz` stays
@@ -240,13 +251,7 @@ export async function startService(
     // Batches up to limits.maxBatch operations (more: BATCH_TOO_LARGE, checked by the HTTP server).
     allowBatchedHttpRequests: true,
     csrfPrevention: true,
-    plugins: [
-      // Traces go to OpenTelemetry, not Apollo's inline ftv1 format.
-      ApolloServerPluginInlineTraceDisabled(),
-      // No cache hints: every answer is `cache-control: no-store` (http/server.ts). Apollo's cache
-      // control plugin would wrap every field's resolver to collect hints (≈ 1 µs a field).
-      ApolloServerPluginCacheControlDisabled(),
-    ],
+    plugins: subgraphApolloPlugins(),
   });
   const server = createServiceServer({
     apollo,
