@@ -18,6 +18,7 @@ import { corsFromAllowList, setEdgeHeaders } from './edge/http-edge.ts';
 import { armorPlugins, operationTimeoutPlugin, requestLimitsPlugin } from './edge/limits.ts';
 import { createMaskError } from './edge/mask-errors.ts';
 import { RateLimiter, rateLimitPlugin } from './edge/rate-limit.ts';
+import { TrustedDocuments, trustedDocumentsPlugin } from './edge/trusted-documents.ts';
 import { hybridGraphHandler } from './planner.ts';
 import { statusHandler } from './status.ts';
 
@@ -41,6 +42,7 @@ const VARIABLES = [
   'ASSAY_JWT_TENANT_CLAIM',
   'ASSAY_JWT_SCOPE_CLAIM',
   'ASSAY_API_KEY_CACHE_MS',
+  'ASSAY_TRUSTED_DOCUMENTS',
   ...SUBGRAPHS.flatMap((s) => [s.portVariable, s.urlVariable]),
 ] as const;
 
@@ -64,7 +66,8 @@ export function subgraphUrls(config: GatewayConfig): Record<string, string> {
  * Hive Gateway on the checked-in supergraph: GraphQL over HTTP (and SSE) plus graphql-ws on the same
  * `/graphql` path, an IDE that works offline (off in production unless enabled), and the edge:
  * the shared abuse limits (`@assay/kit/limits`, each refusal with its own code), a per-caller rate
- * limit, CSRF prevention, CORS from an allow-list, error masking and security headers.
+ * limit, CSRF prevention, CORS from an allow-list, error masking, security headers, and with
+ * `ASSAY_TRUSTED_DOCUMENTS` only the manifest's documents (edge/trusted-documents.ts).
  * Subscriptions reach subgraphs over graphql-ws (Apollo Server subgraphs do not speak SSE).
  */
 export function createGateway(
@@ -79,6 +82,9 @@ export function createGateway(
   const introspection = introspectionEnabled(config.ASSAY_GRAPHQL_INTROSPECTION, config.NODE_ENV);
   const maskError = createMaskError(log, { hideSuggestions: !introspection });
   const limiter = new RateLimiter(config.ASSAY_RATE_LIMIT_PER_MINUTE);
+  const trusted = config.ASSAY_TRUSTED_DOCUMENTS
+    ? TrustedDocuments.load(config.ASSAY_TRUSTED_DOCUMENTS)
+    : undefined;
   const gateway = createGatewayRuntime({
     supergraph: readFileSync(SUPERGRAPH_PATH, 'utf8'),
     // Hive Router's query planner for the supergraph's operations (see planner.ts); `stitching`,
@@ -122,6 +128,7 @@ export function createGateway(
       access.plugin,
       // After access: keyed by the caller it authenticated.
       rateLimitPlugin(limiter),
+      ...(trusted ? [trustedDocumentsPlugin(trusted)] : []),
       ...armorPlugins(limits, { hideSuggestions: !introspection }),
       operationTimeoutPlugin(limits),
     ],
@@ -163,7 +170,7 @@ export function createGateway(
             params: payload,
             caller: (ctx.extra as SocketExtra).caller,
           });
-          const document = parse(payload.query);
+          const document = parse(trusted ? trusted.resolve(payload) : payload.query);
           const errors = validate(schema, document);
           if (errors.length > 0)
             return errors.map((e: GraphQLError) => socketError(e, 'GRAPHQL_VALIDATION_FAILED', maskError));

@@ -79,6 +79,11 @@ export const variables = {
       'How long the gateway trusts a looked-up API key before reading it again: a revoked key stops working within this time on every replica (at once on the one that revoked it).',
     default: '10000',
   },
+  ASSAY_TRUSTED_DOCUMENTS: {
+    schema: z.string().min(1),
+    description:
+      "Path of a JSON manifest (document id → GraphQL document, as GraphQL Code Generator writes it): the gateway then runs only those documents, named by `documentId` or sent as their exact text (`PERSISTED_DOCUMENT_REQUIRED` otherwise). The CLI's is `services/cli/src/generated/trusted-documents.json`. Unset: any document.",
+  },
   ASSAY_GATEWAY_PORT: { schema: port, description: 'Gateway port (`/graphql`).', default: '4000' },
   ASSAY_SCORING_PORT: { schema: port, description: 'Scoring subgraph port.', default: '4001' },
   ASSAY_REVIEW_PORT: { schema: port, description: 'Review subgraph port.', default: '4002' },

@@ -66,6 +66,8 @@ const REFUSALS = {
   timeout: { code: 'OPERATION_TIMEOUT', status: 504 },
   rate: { code: 'RATE_LIMITED', status: 429 },
   csrf: { code: 'CSRF_PREVENTED', status: 403 },
+  untrustedDocument: { code: 'PERSISTED_DOCUMENT_REQUIRED', status: 400 },
+  unknownDocument: { code: 'PERSISTED_DOCUMENT_NOT_FOUND', status: 400 },
 } as const;
 
 export type LimitKind = keyof typeof REFUSALS;
