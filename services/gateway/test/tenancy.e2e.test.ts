@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, gql, runScript, type Started, systemPorts } from '@assay/kit/testing';
@@ -7,7 +8,7 @@ import WebSocket from 'ws';
 import { AccessStore } from '../src/access/access-store.ts';
 
 // Two tenants through the gateway of the whole system: each sees only its own runs, scores,
-// reviews, failures, groups and live events, and the other's ids answer as unknown ones.
+// reviews, failures, groups, live events and dead letters, and the other's ids answer as unknown ones.
 
 const DIFF = 'diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-const a = 1;\n+const a = 2;\n';
 const SCORE = `mutation($d: String!, $s: ScorerKind!) {
@@ -186,5 +187,45 @@ describe('two tenants through the gateway', { timeout: 180_000 }, () => {
     );
     await feed.dispose();
     await reading.catch(() => undefined);
+  });
+
+  it("dead letters: each tenant's admin lists and resolves its own only; the other's id is NOT_FOUND", async () => {
+    const admins = {} as Record<Tenant, string>;
+    const letters = {} as Record<Tenant, string>;
+    for (const tenant of ['acme', 'globex'] as const) {
+      admins[tenant] = (
+        await store.create(
+          { tenant, name: `${tenant} operator`, scopes: ['admin'], expiresAt: null },
+          { tenant, subject: 'operator:test' },
+        )
+      ).key;
+      // A write the database refused, as the scoring service's writer stores it.
+      letters[tenant] = randomUUID();
+      await store.pool.query(
+        `insert into scoring.dead_letter (id, tenant_id, write, idempotency_key, payload, error_class,
+           error_code, error_message, created_at, updated_at)
+         values ($1, $2, 'scoring.run.create', $3, '{}', 'permanent', '23514', 'check violated', now(), now())`,
+        [letters[tenant], tenant, `${tenant}-refused`],
+      );
+    }
+    const admin = (tenant: Tenant, query: string, variables: Record<string, unknown> = {}) =>
+      gql(url, query, variables, { authorization: `Bearer ${admins[tenant]}` });
+    const RESOLVE = `mutation($id: ID!) { resolvePersistenceFailure(id: $id, resolution: IGNORED) { id status } }`;
+    for (const [tenant, other] of [
+      ['acme', 'globex'],
+      ['globex', 'acme'],
+    ] as const) {
+      const listed = await admin(tenant, '{ persistenceFailures { nodes { id idempotencyKey } } }');
+      assert.equal(listed.errors, undefined, JSON.stringify(listed.errors));
+      assert.deepEqual(listed.data!.persistenceFailures.nodes, [
+        { id: letters[tenant], idempotencyKey: `${tenant}-refused` },
+      ]);
+      const foreign = await admin(tenant, RESOLVE, { id: letters[other] });
+      assert.equal(foreign.errors?.[0]?.extensions?.code, 'NOT_FOUND', JSON.stringify(foreign));
+    }
+    for (const tenant of ['acme', 'globex'] as const) {
+      const own = await admin(tenant, RESOLVE, { id: letters[tenant] });
+      assert.deepEqual(own.data?.resolvePersistenceFailure, { id: letters[tenant], status: 'IGNORED' });
+    }
   });
 });
