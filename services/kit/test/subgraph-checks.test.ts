@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execute, type GraphQLSchema, isObjectType, parse } from 'graphql';
-import { Arg, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Field,
+  FieldResolver,
+  getMetadataStorage,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { Caller } from '../src/auth/caller.ts';
 import { buildSubgraph } from '../src/graphql/subgraph.ts';
 
@@ -55,7 +65,12 @@ const codeOf = (result: Awaited<ReturnType<typeof run>>) =>
 test('mutations need write, arguments refuse unstorable text, at the root and in field resolvers', async () => {
   // Built twice, as a test process may: the checks are given once, not stacked.
   await buildSubgraph({ resolvers: [new ItemResolver()] });
+  const middlewaresOfItemResolver = () =>
+    getMetadataStorage().resolverMiddlewares.filter((m) => m.target === ItemResolver).length;
+  const once = middlewaresOfItemResolver();
   const schema = await buildSubgraph({ resolvers: [new ItemResolver()] });
+  assert.ok(once > 0);
+  assert.equal(middlewaresOfItemResolver(), once, 'a second build stacked the checks again');
 
   const forbidden = await run(schema, 'mutation { rename(id: "1", name: "x") { id } }', reader);
   assert.equal(codeOf(forbidden), 'FORBIDDEN');
