@@ -19,10 +19,11 @@ export function cliManifest(): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  const manifest = `${JSON.stringify(cliManifest(), null, 2)}\n`;
+  const documents = cliManifest();
+  const manifest = `${JSON.stringify(documents, null, 2)}\n`;
   if (!process.argv.includes('--check')) {
     await writeFile(MANIFEST_PATH, manifest);
-    console.log(`${MANIFEST_PATH}: ${Object.keys(JSON.parse(manifest)).length} trusted documents`);
+    console.log(`${MANIFEST_PATH}: ${Object.keys(documents).length} trusted documents`);
     return;
   }
   const current = await readFile(MANIFEST_PATH, 'utf8').catch(() => '');

@@ -38,6 +38,10 @@ describe('trusted documents', () => {
     const unknown = refusal(() => trusted.resolve({ documentId: 'sha256:00ff' }));
     assert.deepEqual([unknown.code, unknown.status], ['PERSISTED_DOCUMENT_NOT_FOUND', 400]);
     assert.match(unknown.message, /No trusted document has the id "sha256:00ff"/);
+    // A hostile id is refused like any unknown one, and only its first 80 characters are echoed.
+    const hostile = refusal(() => trusted.resolve({ documentId: `\u0000${'x'.repeat(1_000_000)}` }));
+    assert.deepEqual([hostile.code, hostile.status], ['PERSISTED_DOCUMENT_NOT_FOUND', 400]);
+    assert.ok(hostile.message.length < 200, `${hostile.message.length} characters`);
     for (const params of [
       { query: '{ scoringRuns { nodes { id } } }' },
       { query: `${QUERY} ` }, // not the same text: a changed document is another document

@@ -46,7 +46,7 @@ export class TrustedDocuments {
       throw new Error(
         `ASSAY_TRUSTED_DOCUMENTS: ${path} must be a non-empty JSON object of document id → GraphQL document text`,
       );
-    return new TrustedDocuments(Object.fromEntries(entries) as Record<string, string>);
+    return new TrustedDocuments(manifest as Record<string, string>);
   }
 
   get size(): number {
