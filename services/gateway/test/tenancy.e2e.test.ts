@@ -37,6 +37,15 @@ describe('two tenants through the gateway', { timeout: 180_000 }, () => {
   const ask = (tenant: Tenant, query: string, variables: Record<string, unknown> = {}) =>
     gql(url, query, variables, as(tenant));
 
+  /** A key of `tenant`'s, as `npm run keys -- create` makes it. */
+  const createKey = async (tenant: Tenant, name: string, scope: 'write' | 'admin') =>
+    (
+      await store.create(
+        { tenant, name, scopes: [scope], expiresAt: null },
+        { tenant, subject: 'operator:test' },
+      )
+    ).key;
+
   async function until<T>(what: string, read: () => Promise<T | null | undefined>): Promise<T> {
     for (let i = 0; i < 200; i++) {
       const value = await read();
@@ -52,12 +61,7 @@ describe('two tenants through the gateway', { timeout: 180_000 }, () => {
     url = (await system.waitFor(/Assay is ready: (\S+)/))[1]!;
     store = new AccessStore(database.url);
     for (const tenant of ['acme', 'globex'] as const) {
-      keys[tenant] = (
-        await store.create(
-          { tenant, name: `${tenant} ci`, scopes: ['write'], expiresAt: null },
-          { tenant, subject: 'operator:test' },
-        )
-      ).key;
+      keys[tenant] = await createKey(tenant, `${tenant} ci`, 'write');
     }
   });
   after(async () => {
@@ -193,12 +197,7 @@ describe('two tenants through the gateway', { timeout: 180_000 }, () => {
     const admins = {} as Record<Tenant, string>;
     const letters = {} as Record<Tenant, string>;
     for (const tenant of ['acme', 'globex'] as const) {
-      admins[tenant] = (
-        await store.create(
-          { tenant, name: `${tenant} operator`, scopes: ['admin'], expiresAt: null },
-          { tenant, subject: 'operator:test' },
-        )
-      ).key;
+      admins[tenant] = await createKey(tenant, `${tenant} operator`, 'admin');
       // A write the database refused, as the scoring service's writer stores it.
       letters[tenant] = randomUUID();
       await store.pool.query(
