@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -54,6 +54,7 @@ after(async () => {
   if (system && system.child.exitCode === null) system.child.kill('SIGTERM');
   await system?.exited;
   await database?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 type Answer = {
